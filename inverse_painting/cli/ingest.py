@@ -1,0 +1,49 @@
+"""``inverse-painting fetch`` and ``frames``: the ingestion steps outside DVC."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+from .common import print_report, run_reporting
+
+
+@app.command("fetch")
+def fetch_command(
+    manifest: Path = typer.Argument(..., help="Sources manifest (YAML with a 'sources:' list, or CSV)."),
+    out: Path = typer.Option(Path("data/raw"), help="Output folder: one sub-folder per video."),
+    workers: int = typer.Option(2, min=1, help="Parallel worker processes."),
+    max_failure_fraction: float = typer.Option(0.5, min=0, max=1, help="Exit 1 when more items than this fail."),
+) -> None:
+    """Fetch every source of a manifest: generate sample:// sources, copy local videos,
+    download URLs. Finished items are not redone; each item gets a ledger row."""
+    from ..ingest.fetch import fetch_item, source_items
+    from ..ingest.sources import ManifestError, load_manifest
+    from ..pipeline import run_stage
+
+    try:
+        sources = load_manifest(manifest)
+    except ManifestError as exc:
+        raise typer.BadParameter(str(exc), param_hint="MANIFEST") from None
+    report = run_reporting(run_stage, "fetch", source_items(sources), fetch_item, out, {},
+                           workers=workers, max_failure_fraction=max_failure_fraction)
+    print_report(report, out)
+
+
+@app.command("frames")
+def frames_command(
+    raw: Path = typer.Argument(Path("data/raw"), help="Folder of fetched videos (from `fetch`)."),
+    out: Path = typer.Option(Path("data/frames"), help="Output folder: one sub-folder per video."),
+    rate: float = typer.Option(1.0, min=0.01, help="Frames per second of video to keep."),
+    backend: str = typer.Option("auto", help="Video decoder: decord, pyav or auto."),
+    workers: int = typer.Option(2, min=1, help="Parallel worker processes."),
+) -> None:
+    """Sample timestamped frames from every fetched video at a fixed rate."""
+    from ..ingest.frames import fetched_items, frames_item
+    from ..pipeline import run_stage
+
+    params = {"rate": rate, "backend": backend, "jpeg_quality": 95}
+    report = run_reporting(run_stage, "frames", fetched_items(raw), frames_item, out, params, workers=workers)
+    print_report(report, out)

@@ -1,0 +1,35 @@
+"""``inverse-painting ledger``: read a stage's ledger as a table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from . import app
+from .common import console
+
+
+@app.command("ledger")
+def ledger_command(
+    path: Path = typer.Argument(..., help="A stage output folder or its ledger.jsonl."),
+    status: str = typer.Option("", help="Only rows with this status: ok, skipped or failed."),
+) -> None:
+    """Show what happened to each item of a stage run, and why."""
+    from ..pipeline import read_ledger
+
+    ledger = path / "ledger.jsonl" if path.is_dir() else path
+    if not ledger.exists():
+        raise typer.BadParameter(f"{ledger}: no ledger here (has the stage run?)", param_hint="PATH")
+    rows = read_ledger(ledger)
+    table = Table("item", "status", "seconds", "reason")
+    for row in rows:
+        if status and row.status != status:
+            continue
+        table.add_row(row.item_id, row.status + (" (done before)" if row.cached else ""), f"{row.seconds:.2f}",
+                      row.reason)
+    console.print(table)
+    counts = Counter(r.status for r in rows)
+    console.print(", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "empty ledger")

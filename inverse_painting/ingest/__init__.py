@@ -1,0 +1,1 @@
+"""Ingestion: sources manifest, fetching videos, sampling timestamped frames."""

@@ -1,0 +1,164 @@
+"""The sources manifest: what to ingest, with the facts a dataset card needs.
+
+A manifest is YAML (a ``sources:`` list of mappings) or CSV (one row per source, a
+header naming the fields). Each source has a ``url`` (http(s) URL, local path or
+``sample://`` URI) and optionally ``id``, ``split`` (train / validation / test / auto),
+``genre``, ``medium``, ``licence``, ``painter``. Unknown fields are kept in ``extra``.
+Errors name the file, line and field.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..sample.uri import is_sample_uri, parse_sample_uri
+
+SPLITS = ("train", "validation", "test", "auto")
+KNOWN_FIELDS = ("url", "path", "id", "split", "genre", "medium", "licence", "license", "painter", "kind")
+_ID_OK = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class ManifestError(ValueError):
+    """A manifest problem, with file, line and field in the message."""
+
+    def __init__(self, path: str, line: int | None, field_name: str | None, message: str):
+        where = f"{path}" + (f":{line}" if line else "") + (f" field '{field_name}'" if field_name else "")
+        super().__init__(f"{where}: {message}")
+        self.path, self.line, self.field = path, line, field_name
+
+
+@dataclass
+class Source:
+    url: str
+    id: str | None = None
+    split: str = "auto"
+    genre: str = ""
+    medium: str = ""
+    licence: str = ""
+    painter: str = ""
+    kind: str = ""  # sample | local | remote
+    line: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_payload(self) -> dict[str, Any]:
+        """The JSON-able view a stage item carries (and hashes for resume)."""
+        return {"url": self.url, "id": self.id, "split": self.split, "genre": self.genre, "medium": self.medium,
+                "licence": self.licence, "painter": self.painter, "kind": self.kind, "extra": self.extra}
+
+
+def sanitize_id(text: str, max_len: int = 80) -> str:
+    """A file-name-safe id: no path separators, shell metacharacters or leading dots."""
+    clean = _ID_OK.sub("_", text).strip("._-") or "item"
+    return clean[:max_len]
+
+
+def classify_url(url: str) -> str:
+    if is_sample_uri(url):
+        return "sample"
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url):
+        return "remote"
+    return "local"
+
+
+def _build_source(raw: dict[str, Any], path: str, line: int, base_dir: Path) -> Source:
+    data = {str(k).strip().lower(): v for k, v in raw.items() if v is not None and str(v).strip() != ""}
+    url = data.pop("url", None) or data.pop("path", None)
+    if not url:
+        raise ManifestError(path, line, "url", "missing: every source needs a url, local path or sample:// URI")
+    url = str(url).strip()
+    kind = classify_url(url)
+    if kind == "sample":
+        try:
+            parse_sample_uri(url)
+        except ValueError as exc:
+            raise ManifestError(path, line, "url", str(exc)) from None
+    elif kind == "local":
+        p = Path(url).expanduser()
+        url = str(p if p.is_absolute() else (base_dir / p).resolve())
+    elif not url.startswith(("http://", "https://", "file://")):
+        raise ManifestError(path, line, "url", f"unsupported scheme in {url!r} (use http(s), a path or sample://)")
+    split = str(data.pop("split", "auto")).strip().lower()
+    if split not in SPLITS:
+        raise ManifestError(path, line, "split", f"{split!r} is not one of {', '.join(SPLITS)}")
+    sid = data.pop("id", None)
+    if sid is not None:
+        sid = str(sid)
+        if sanitize_id(sid) != sid:
+            raise ManifestError(path, line, "id", f"{sid!r} has characters not allowed in ids (use A-Z a-z 0-9 . _ -)")
+    licence = data.pop("licence", None) or data.pop("license", "")
+    declared_kind = data.pop("kind", None)
+    src = Source(url=url, id=sid, split=split, genre=str(data.pop("genre", "")), medium=str(data.pop("medium", "")),
+                 licence=str(licence), painter=str(data.pop("painter", "")), kind=kind, line=line, extra=data)
+    if declared_kind:
+        src.extra["declared_kind"] = str(declared_kind)
+    return src
+
+
+def load_manifest(path: str | os.PathLike) -> list[Source]:
+    """Load and validate a YAML or CSV manifest; raise :class:`ManifestError` on the first problem."""
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise ManifestError(name, None, None, "file not found")
+    base = path.parent.resolve()
+    if path.suffix.lower() == ".csv":
+        sources = []
+        with open(path, newline="", encoding="utf-8") as fh:
+            reader = csv.DictReader(fh)
+            if not reader.fieldnames or not ({"url", "path"} & {f.strip().lower() for f in reader.fieldnames}):
+                raise ManifestError(name, 1, "url", "CSV header must name a 'url' (or 'path') column")
+            for row in reader:
+                sources.append(_build_source(row, name, reader.line_num, base))
+        return _check_ids(sources, name)
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ManifestError(name, mark.line + 1 if mark else None, None, f"invalid YAML: {exc}") from None
+    if root is None:
+        return []
+    items_node = root
+    if isinstance(root, yaml.MappingNode):
+        items_node = next((v for k, v in root.value if k.value == "sources"), None)
+        if items_node is None:
+            raise ManifestError(name, root.start_mark.line + 1, "sources", "expected a top-level 'sources:' list")
+    if not isinstance(items_node, yaml.SequenceNode):
+        raise ManifestError(name, items_node.start_mark.line + 1, "sources", "expected a list of sources")
+    sources = []
+    for node in items_node.value:
+        line = node.start_mark.line + 1
+        value = yaml.safe_load(yaml.serialize(node))
+        if isinstance(value, str):
+            value = {"url": value}
+        if not isinstance(value, dict):
+            raise ManifestError(name, line, None, "each source must be a mapping with a 'url' or a plain URL string")
+        sources.append(_build_source(value, name, line, base))
+    return _check_ids(sources, name)
+
+
+def _check_ids(sources: list[Source], name: str) -> list[Source]:
+    seen: dict[str, int] = {}
+    for s in sources:
+        if s.id:
+            if s.id in seen:
+                raise ManifestError(name, s.line, "id", f"duplicate id {s.id!r} (first on line {seen[s.id]})")
+            seen[s.id] = s.line
+    return sources
+
+
+def default_item_id(source: Source) -> str:
+    """The item id for a source whose manifest gave none (remote ids come from yt-dlp)."""
+    if source.id:
+        return source.id
+    if source.kind == "sample":
+        return parse_sample_uri(source.url).item_id
+    if source.kind == "local":
+        return sanitize_id(Path(source.url).stem)
+    return sanitize_id(source.url.split("://", 1)[-1])

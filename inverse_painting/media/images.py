@@ -1,0 +1,52 @@
+"""Image files in and out, RGB uint8 everywhere inside the library."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from ..pipeline.atomic import atomic_path
+
+
+class UnreadableImage(ValueError):
+    """The file is missing, empty or not an image we can decode."""
+
+
+def read_image(path: str | os.PathLike) -> np.ndarray:
+    """Read any PIL-readable image as RGB uint8, honouring EXIF rotation.
+
+    Grayscale, palette, CMYK, 16-bit and alpha images are converted (alpha composited
+    over white, since a painting's unpainted canvas is white).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise UnreadableImage(f"{path}: no such file")
+    try:
+        with Image.open(path) as im:
+            im = ImageOps.exif_transpose(im)
+            if im.mode in ("I;16", "I;16B", "I;16L", "I"):
+                arr = np.asarray(im, dtype=np.float64)
+                arr = (arr / max(arr.max(), 1) * 255).astype(np.uint8)
+                return np.stack([arr] * 3, -1)
+            if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
+                im = im.convert("RGBA")
+                bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+                im = Image.alpha_composite(bg, im)
+            return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        raise UnreadableImage(f"{path}: not a readable image ({exc})") from exc
+
+
+def write_image(path: str | os.PathLike, rgb: np.ndarray, quality: int = 95) -> Path:
+    """Write an RGB (or single-channel) uint8 image atomically; format from the suffix."""
+    path = Path(path)
+    img = rgb if rgb.ndim == 2 else cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2BGR)
+    params = [cv2.IMWRITE_JPEG_QUALITY, quality] if path.suffix.lower() in (".jpg", ".jpeg") else []
+    with atomic_path(path) as tmp:
+        if not cv2.imwrite(str(tmp), img, params):
+            raise OSError(f"could not encode {path.suffix} image {path}")
+    return path

@@ -1,0 +1,296 @@
+"""The executor contract every per-item stage uses.
+
+A stage is a list of :class:`Item` and one top-level function ``fn(item, ctx) ->
+ItemResult``. :func:`run_stage` fans the items out over a local process pool, records a
+:class:`~inverse_painting.pipeline.ledger.LedgerRow` per item, writes a completion
+marker carrying a hash of the params the item depends on (so an unchanged item is not
+redone on resume and a changed one is), shows a progress bar and writes a stage report.
+An item that raises is recorded as failed and the others go on; the stage as a whole
+fails only when the failed fraction exceeds ``max_failure_fraction``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import time
+import traceback
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from tqdm.auto import tqdm
+
+from .atomic import atomic_write_json
+from .ledger import FAILED, OK, SKIPPED, LedgerRow, LedgerWriter, write_ledger
+
+log = logging.getLogger(__name__)
+
+MARKER_DIR = "_markers"
+LEDGER_NAME = "ledger.jsonl"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One unit of work: a stable id (used in file names) and a JSON-able payload."""
+
+    id: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ItemResult:
+    """What a stage function returns for an item. Paths are relative to the stage output."""
+
+    status: str = OK
+    reason: str = ""
+    outputs: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def ok(cls, outputs: Sequence[str | os.PathLike] = (), **info: Any) -> "ItemResult":
+        return cls(OK, "", [str(o) for o in outputs], info)
+
+    @classmethod
+    def skipped(cls, reason: str, outputs: Sequence[str | os.PathLike] = (), **info: Any) -> "ItemResult":
+        return cls(SKIPPED, reason, [str(o) for o in outputs], info)
+
+
+@dataclass(frozen=True)
+class ItemContext:
+    """What a stage function gets besides its item."""
+
+    stage: str
+    out_dir: Path
+    params: dict[str, Any]
+
+
+@dataclass
+class StageReport:
+    stage: str
+    items: int
+    ok: int
+    skipped: int
+    failed: int
+    cached: int
+    seconds: float
+    failure_fraction: float
+    max_failure_fraction: float
+    rows: list[LedgerRow] = field(default_factory=list, repr=False)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.failure_fraction <= self.max_failure_fraction
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "stage": self.stage,
+            "items": self.items,
+            "ok": self.ok,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "cached": self.cached,
+            "seconds": round(self.seconds, 3),
+            "failure_fraction": round(self.failure_fraction, 4),
+            "max_failure_fraction": self.max_failure_fraction,
+        }
+        out.update(self.extra)
+        return out
+
+
+class StageFailed(RuntimeError):
+    """Raised when more items failed than the stage allows."""
+
+    def __init__(self, report: StageReport):
+        self.report = report
+        super().__init__(
+            f"stage {report.stage!r}: {report.failed}/{report.items} items failed "
+            f"({report.failure_fraction:.1%} > allowed {report.max_failure_fraction:.1%}); "
+            "see the ledger for reasons"
+        )
+
+
+def params_hash(params: Any, payload: Any) -> str:
+    """Hash of what an item's result depends on: the stage params and the item payload."""
+    blob = json.dumps({"params": params, "payload": payload}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def _marker_path(out_dir: Path, item_id: str) -> Path:
+    return out_dir / MARKER_DIR / f"{item_id}.json"
+
+
+def _finished_row(out_dir: Path, item: Item, digest: str) -> LedgerRow | None:
+    """The recorded row of an item finished earlier with the same params, if still valid."""
+    marker = _marker_path(out_dir, item.id)
+    if not marker.exists():
+        return None
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+    if data.get("params_hash") != digest:
+        return None
+    row = LedgerRow(**data["row"])
+    if not all((out_dir / o).exists() for o in row.outputs):
+        return None
+    row.cached = True
+    row.seconds = 0.0
+    return row
+
+
+def _run_one(fn: Callable[[Item, ItemContext], ItemResult], item: Item, ctx: ItemContext) -> LedgerRow:
+    """Run one item, turning any exception into a failed row (runs inside a worker)."""
+    start = time.perf_counter()
+    try:
+        result = fn(item, ctx)
+        if not isinstance(result, ItemResult):
+            raise TypeError(f"stage function returned {type(result).__name__}, not ItemResult")
+        row = LedgerRow(item.id, result.status, result.reason, 0.0, result.outputs, False, result.info)
+    except Exception as exc:  # noqa: BLE001 - one bad item must never kill the stage
+        tb = traceback.format_exc(limit=6)
+        log.debug("item %s failed:\n%s", item.id, tb)
+        row = LedgerRow(item.id, FAILED, f"{type(exc).__name__}: {exc}"[:2000], 0.0, [], False,
+                        {"traceback": tb[-4000:]})
+    row.seconds = round(time.perf_counter() - start, 4)
+    return row
+
+
+def _init_worker(threads: int) -> None:
+    # Each worker gets a share of the cores; torch would otherwise oversubscribe them.
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    try:
+        import torch
+
+        torch.set_num_threads(threads)
+    except ImportError:
+        pass
+
+
+def run_stage(
+    stage: str,
+    items: Sequence[Item],
+    fn: Callable[[Item, ItemContext], ItemResult],
+    out_dir: str | os.PathLike,
+    params: dict[str, Any],
+    *,
+    workers: int = 1,
+    max_failure_fraction: float = 0.5,
+    report_path: str | os.PathLike | None = None,
+    progress: bool = True,
+    raise_on_failure: bool = True,
+) -> StageReport:
+    """Run ``fn`` over ``items``; see the module docstring for the contract.
+
+    ``fn`` must be a module-level function (it is pickled to worker processes).
+    ``workers <= 1`` runs in this process, which is what GPU stages and debuggers want.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ids = [it.id for it in items]
+    if len(set(ids)) != len(ids):
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        raise ValueError(f"stage {stage!r}: duplicate item ids {dupes[:5]}")
+    ctx = ItemContext(stage, out_dir, params)
+    start = time.perf_counter()
+    rows: dict[str, LedgerRow] = {}
+    todo: deque[tuple[Item, str]] = deque()
+    for item in items:
+        digest = params_hash(params, item.payload)
+        done = _finished_row(out_dir, item, digest)
+        if done is not None:
+            rows[item.id] = done
+        else:
+            todo.append((item, digest))
+
+    partial = out_dir / (LEDGER_NAME + ".partial")
+    bar = tqdm(total=len(items), initial=len(rows), desc=stage, unit="item", disable=not progress, dynamic_ncols=True)
+    with LedgerWriter(partial) as ledger:
+
+        def record(item: Item, digest: str, row: LedgerRow) -> None:
+            rows[item.id] = row
+            ledger.write(row)
+            if row.status != FAILED:  # failed items are retried on the next run
+                atomic_write_json(_marker_path(out_dir, item.id),
+                                  {"params_hash": digest, "row": json.loads(row.to_json())})
+            bar.update(1)
+            bar.set_postfix(failed=sum(r.status == FAILED for r in rows.values()), refresh=False)
+
+        if workers <= 1 or len(todo) <= 1:
+            while todo:
+                item, digest = todo.popleft()
+                record(item, digest, _run_one(fn, item, ctx))
+        else:
+            _run_pool(fn, ctx, todo, workers, record)
+    bar.close()
+
+    ordered = [rows[i] for i in ids]
+    write_ledger(out_dir / LEDGER_NAME, ordered)
+    partial.unlink(missing_ok=True)
+    counts = {s: sum(r.status == s for r in ordered) for s in (OK, SKIPPED, FAILED)}
+    n = len(ordered)
+    report = StageReport(
+        stage=stage, items=n, ok=counts[OK], skipped=counts[SKIPPED], failed=counts[FAILED],
+        cached=sum(r.cached for r in ordered), seconds=time.perf_counter() - start,
+        failure_fraction=(counts[FAILED] / n) if n else 0.0,
+        max_failure_fraction=max_failure_fraction, rows=ordered,
+    )
+    if report_path is not None:
+        write_report(report, report_path)
+    if raise_on_failure and not report.passed:
+        raise StageFailed(report)
+    return report
+
+
+def _run_pool(fn, ctx: ItemContext, todo: deque, workers: int, record) -> None:
+    """Process-pool loop that survives a worker dying (OOM, kill -9, segfault).
+
+    When the pool breaks, the items it had in flight are retried one at a time in a
+    fresh single-worker pool, so only the item that really kills its worker is failed.
+    """
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    mp = multiprocessing.get_context("spawn")  # fork is unsafe once torch/OpenMP threads exist
+
+    def new_pool(n: int) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=n, mp_context=mp, initializer=_init_worker, initargs=(threads,))
+
+    suspects: list[tuple[Item, str]] = []
+    while todo:
+        pool = new_pool(workers)
+        in_flight: dict[Future, tuple[Item, str]] = {}
+        try:
+            while todo or in_flight:
+                while todo and len(in_flight) < workers * 2:
+                    item, digest = todo.popleft()
+                    in_flight[pool.submit(_run_one, fn, item, ctx)] = (item, digest)
+                finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    item, digest = in_flight[fut]
+                    row = fut.result()  # BrokenProcessPool when a worker died
+                    del in_flight[fut]
+                    record(item, digest, row)
+        except BrokenProcessPool:
+            suspects.extend(in_flight.values())
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    for item, digest in suspects:
+        pool = new_pool(1)
+        try:
+            row = pool.submit(_run_one, fn, item, ctx).result()
+        except BrokenProcessPool:
+            row = LedgerRow(item.id, FAILED, "worker process died (killed, crashed or out of memory)")
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        record(item, digest, row)
+
+
+def write_report(report: StageReport, path: str | os.PathLike) -> Path:
+    """Write ``reports/<stage>.json``: counts and stage figures DVC reads as metrics."""
+    return atomic_write_json(path, report.to_dict())

@@ -1,0 +1,25 @@
+"""The sample world: generated painting time-lapses and stills with exact ground truth.
+
+They stand in for real recordings in the default pipeline and in every test.
+"""
+
+from .painting import LAYER_NAMES, Landscape, PaintingCanvas, make_landscape
+from .uri import SampleURI, is_sample_uri, parse_sample_uri
+from .video import SampleSpec, generate_sample_video, generate_still
+
+__all__ = [
+    "LAYER_NAMES", "Landscape", "PaintingCanvas", "SampleSpec", "SampleURI", "generate_sample_video",
+    "generate_still", "is_sample_uri", "make_landscape", "parse_sample_uri", "write_stills",
+]
+
+
+def write_stills(out_dir, seeds, width: int = 512):
+    """Write finished sample paintings ``still-<seed>.png`` for the synthesis stage."""
+    from pathlib import Path
+
+    from ..media.images import write_image
+
+    out = []
+    for seed in seeds:
+        out.append(write_image(Path(out_dir) / f"still-{seed:04d}.png", generate_still(seed, width)))
+    return out

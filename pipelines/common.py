@@ -1,0 +1,63 @@
+"""What every stage module shares: its params section, the executor call, the exit code."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import yaml
+
+from inverse_painting.pipeline import Item, ItemContext, ItemResult, StageFailed, StageReport, run_stage
+
+PARAMS_FILE = Path(os.environ.get("INVERSE_PAINTING_PARAMS", "params.yaml"))
+REPORTS = Path("reports")
+# Executor knobs: they change how a stage runs, not what it produces, so they are not hashed.
+EXECUTION_KEYS = ("workers", "max_failure_fraction")
+
+
+def stage_params(stage: str) -> dict[str, Any]:
+    """This stage's section of params.yaml."""
+    params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8")) or {}
+    if stage not in params:
+        raise SystemExit(f"{PARAMS_FILE}: no '{stage}:' section")
+    return params[stage]
+
+
+def run_items(stage: str, items: Sequence[Item], fn: Callable[[Item, ItemContext], ItemResult],
+              out_dir: str | Path, params: dict[str, Any]) -> StageReport:
+    """Run a per-item stage with the executor and write ``reports/<stage>.json``."""
+    work_params = {k: v for k, v in params.items() if k not in EXECUTION_KEYS}
+    return run_stage(stage, items, fn, out_dir, work_params, workers=int(params.get("workers", 1)),
+                     max_failure_fraction=float(params.get("max_failure_fraction", 0.5)),
+                     report_path=REPORTS / f"{stage}.json", progress=True)
+
+
+def write_csv(path: str | Path, rows: list[dict[str, Any]]) -> Path:
+    """A small CSV for DVC plots, written atomically."""
+    import csv
+    import io
+
+    from inverse_painting.pipeline import atomic_write_text
+
+    buf = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return atomic_write_text(path, buf.getvalue())
+
+
+def main(body: Callable[[], StageReport | None]) -> None:
+    """Run a stage body; exit 1 with a readable message when too many items failed."""
+    logging.basicConfig(level=os.environ.get("LOGLEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    try:
+        report = body()
+    except StageFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    if report is not None:
+        print(f"{report.stage}: {report.ok} ok, {report.skipped} skipped, {report.failed} failed, "
+              f"{report.cached} up to date ({report.seconds:.1f} s)", file=sys.stderr)

@@ -1,0 +1,31 @@
+"""Shared fixtures: generated media only, nothing downloaded."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread():
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+
+
+@pytest.fixture(scope="session")
+def short_sample(tmp_path_factory):
+    """A short sample time-lapse (20 s at 5 fps) with its ground truth, generated once."""
+    from inverse_painting.sample import SampleSpec, generate_sample_video
+
+    out = tmp_path_factory.mktemp("sample") / "sample-landscape-0011"
+    gt = generate_sample_video(out, SampleSpec(seed=11, duration_s=20, fps=5))
+    return out, gt

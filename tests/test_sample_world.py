@@ -1,0 +1,120 @@
+"""The sample world: determinism and ground truth that matches the rendered video."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from inverse_painting.media.video import sample_frames
+from inverse_painting.sample import LAYER_NAMES, SampleSpec, make_landscape, parse_sample_uri
+from inverse_painting.sample.scene import polygon_mask
+
+
+def test_landscape_is_deterministic_and_states_build_up_to_the_final():
+    a, b = make_landscape(5), make_landscape(5)
+    assert np.array_equal(a.final(), b.final())
+    assert not np.array_equal(a.final(), make_landscape(6).final())
+    names = [la.name for la in a.layers]
+    assert names == [n for n in LAYER_NAMES if n in names]  # back to front
+    assert {"sky", "mountains", "water", "grass"} <= set(names)
+    final = a.final().astype(int)
+    diffs = [np.abs(a.state(n).astype(int) - final).mean() for n in np.linspace(0, a.n_strokes, 9).astype(int)]
+    assert diffs[-1] == 0 and diffs[0] > 30
+    assert all(x >= y for x, y in zip(diffs, diffs[1:]))  # strokes only ever approach the final painting
+
+
+def _decode(path):
+    cap = cv2.VideoCapture(str(path))
+    frames = []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            return frames
+        frames.append(cv2.cvtColor(f, cv2.COLOR_BGR2RGB))
+
+
+def test_ground_truth_describes_the_video(short_sample):
+    out, gt = short_sample
+    frames = _decode(out / "video.mp4")
+    assert len(frames) == gt["n_frames"] == len(gt["frames"]) == 100
+    assert frames[0].shape == (720, 1280, 3)
+    phases = [f["phase"] for f in gt["frames"]]
+    assert phases[0] == "intro" and phases[-1] == "outro" and "pause" in phases
+    assert all(f["quad"] is None for f in gt["frames"] if f["phase"] in ("intro", "outro"))
+    # The GT quad outlines the bright blank canvas in a frame before any paint.
+    blank = next(f for f in gt["frames"] if f["phase"] == "blank")
+    gray = cv2.cvtColor(frames[blank["index"]], cv2.COLOR_RGB2GRAY)
+    bright = gray > 200
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(bright.astype(np.uint8))
+    canvas = labels == 1 + np.argmax(stats[1:, cv2.CC_STAT_AREA])
+    quad = polygon_mask(np.array(blank["quad"]))
+    iou = (canvas & quad).sum() / (canvas | quad).sum()
+    assert iou > 0.97
+    # Occluded frames show skin-coloured pixels inside the quad; clean painting frames do not.
+    def skin_inside(f):
+        img = frames[f["index"]].astype(int)
+        r, g, b = img[..., 0], img[..., 1], img[..., 2]
+        skin = (r > 95) & (r > g + 15) & (r > b + 20) & (g > 40)
+        return (skin & polygon_mask(np.array(f["quad"]))).sum()
+    painting = [f for f in gt["frames"] if f["phase"] == "painting"]
+    occluded = [f for f in painting if f["occluded"]]
+    clean = [f for f in painting if not f["occluded"]]
+    assert 0.15 < len(occluded) / gt["n_frames"] < 0.7
+    assert np.median([skin_inside(f) for f in occluded]) > 200
+    # Progress is monotone and the camera moves once.
+    done = [f["strokes_done"] for f in gt["frames"]]
+    assert all(a <= b for a, b in zip(done, done[1:])) and done[-1] == gt["n_strokes"]
+    segments = [f["segment"] for f in gt["frames"] if f["segment"] is not None]
+    assert segments[0] == 0 and segments[-1] == 1 and -1 in segments
+    assert clean
+
+
+def test_clean_states_match_the_canvas_in_the_video(short_sample):
+    out, gt = short_sample
+    frames = _decode(out / "video.mp4")
+    state = gt["states"][-1]
+    f = gt["frames"][state["frame"]]
+    assert not f["occluded"]
+    painting = cv2.cvtColor(cv2.imread(str(out / state["file"])), cv2.COLOR_BGR2RGB)
+    final = cv2.cvtColor(cv2.imread(str(out / gt["final"])), cv2.COLOR_BGR2RGB)
+    assert np.array_equal(painting, final)
+    h, w = painting.shape[:2]
+    H = cv2.getPerspectiveTransform(np.float32(f["quad"]), np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
+    rectified = cv2.warpPerspective(frames[f["index"]], H, (w, h)).astype(float)
+    err = np.mean((rectified[4:-4, 4:-4] - painting[4:-4, 4:-4]) ** 2)
+    assert 10 * np.log10(255**2 / err) > 22  # lighting drift and H.264 only
+
+
+def test_sample_video_is_deterministic(tmp_path):
+    from inverse_painting.sample import generate_sample_video
+
+    spec = SampleSpec(seed=4, duration_s=16, fps=4)
+    a = generate_sample_video(tmp_path / "a", spec)
+    b = generate_sample_video(tmp_path / "b", spec)
+    assert json.dumps(a) == json.dumps(b)
+    fa, fb = _decode(tmp_path / "a" / "video.mp4"), _decode(tmp_path / "b" / "video.mp4")
+    assert len(fa) == len(fb) == 64 and all(np.array_equal(x, y) for x, y in zip(fa, fb))
+
+
+def test_sample_uri_parsing():
+    uri = parse_sample_uri("sample://landscape/7?duration=40&fps=8")
+    assert uri.spec.seed == 7 and uri.spec.duration_s == 40 and uri.spec.fps == 8
+    assert uri.item_id == "sample-landscape-0007"
+    for bad, msg in [("sample://forest/1", "unknown sample kind"), ("sample://landscape/x", "integer seed"),
+                     ("sample://landscape/1?speed=2", "unknown option"), ("sample://landscape/1?fps=abc", "not a float"),
+                     ("sample://landscape/1?duration=5", "too short")]:
+        with pytest.raises(ValueError, match=msg):
+            parse_sample_uri(bad)
+
+
+def test_frames_sampling_keeps_timestamps(short_sample):
+    out, gt = short_sample
+    for backend in ("decord", "pyav"):
+        frames = list(sample_frames(out / "video.mp4", 1.0, backend))
+        assert [round(f.t, 3) for f in frames] == [float(k) for k in range(20)]
+        assert [f.index for f in frames] == [5 * k for k in range(20)]
+    half = list(sample_frames(out / "video.mp4", 2.5, "pyav"))
+    assert [round(f.t, 2) for f in half[:4]] == [0.0, 0.4, 0.8, 1.2]
