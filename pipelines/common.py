@@ -15,7 +15,7 @@ from inverse_painting.pipeline import Item, ItemContext, ItemResult, StageFailed
 PARAMS_FILE = Path(os.environ.get("INVERSE_PAINTING_PARAMS", "params.yaml"))
 REPORTS = Path("reports")
 # Executor knobs: they change how a stage runs, not what it produces, so they are not hashed.
-EXECUTION_KEYS = ("workers", "max_failure_fraction")
+EXECUTION_KEYS = ("workers", "max_failure_fraction", "executor", "ray_address")
 
 
 def stage_params(stage: str) -> dict[str, Any]:
@@ -32,7 +32,8 @@ def run_items(stage: str, items: Sequence[Item], fn: Callable[[Item, ItemContext
     work_params = {k: v for k, v in params.items() if k not in EXECUTION_KEYS}
     return run_stage(stage, items, fn, out_dir, work_params, workers=int(params.get("workers", 1)),
                      max_failure_fraction=float(params.get("max_failure_fraction", 0.5)),
-                     report_path=REPORTS / f"{stage}.json", progress=True)
+                     report_path=REPORTS / f"{stage}.json", progress=True,
+                     executor=str(params.get("executor", "process")), ray_address=params.get("ray_address"))
 
 
 def write_csv(path: str | Path, rows: list[dict[str, Any]]) -> Path:

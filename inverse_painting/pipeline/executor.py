@@ -33,6 +33,7 @@ from .ledger import FAILED, OK, SKIPPED, LedgerRow, LedgerWriter, write_ledger
 log = logging.getLogger(__name__)
 
 MARKER_DIR = "_markers"
+EXECUTORS = ("process", "ray")
 LEDGER_NAME = "ledger.jsonl"
 
 
@@ -186,12 +187,18 @@ def run_stage(
     report_path: str | os.PathLike | None = None,
     progress: bool = True,
     raise_on_failure: bool = True,
+    executor: str = "process",
+    ray_address: str | None = None,
 ) -> StageReport:
     """Run ``fn`` over ``items``; see the module docstring for the contract.
 
     ``fn`` must be a module-level function (it is pickled to worker processes).
-    ``workers <= 1`` runs in this process, which is what GPU stages and debuggers want.
+    ``executor`` is ``process`` (local process pool; ``workers <= 1`` runs in this
+    process, which is what GPU stages and debuggers want) or ``ray`` (tasks on a Ray
+    cluster at ``ray_address``, or a local one with ``workers`` CPUs when it is None).
     """
+    if executor not in EXECUTORS:
+        raise ValueError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     ids = [it.id for it in items]
@@ -218,12 +225,17 @@ def run_stage(
             rows[item.id] = row
             ledger.write(row)
             if row.status != FAILED:  # failed items are retried on the next run
-                atomic_write_json(_marker_path(out_dir, item.id),
-                                  {"params_hash": digest, "row": json.loads(row.to_json())})
+                # Timings stay out of the marker: it holds only what the item produced.
+                marker_row = {**json.loads(row.to_json()), "seconds": 0.0}
+                atomic_write_json(_marker_path(out_dir, item.id), {"params_hash": digest, "row": marker_row})
             bar.update(1)
             bar.set_postfix(failed=sum(r.status == FAILED for r in rows.values()), refresh=False)
 
-        if workers <= 1 or len(todo) <= 1:
+        if executor == "ray" and todo:
+            from .ray_backend import run_ray
+
+            run_ray(_run_one, fn, ctx, todo, workers, record, ray_address)
+        elif workers <= 1 or len(todo) <= 1:
             while todo:
                 item, digest = todo.popleft()
                 record(item, digest, _run_one(fn, item, ctx))
