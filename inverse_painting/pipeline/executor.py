@@ -16,6 +16,7 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
 import time
 import traceback
 from collections import deque
@@ -124,6 +125,21 @@ def params_hash(params: Any, payload: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
+def sweep_temporaries(out_dir: Path) -> int:
+    """Remove temp files and folders a killed run left behind (atomic writes in flight)."""
+    removed = 0
+    for folder in (out_dir, out_dir / MARKER_DIR):
+        if not folder.is_dir():
+            continue
+        for p in folder.glob(".*.tmp*"):
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
 def _marker_path(out_dir: Path, item_id: str) -> Path:
     return out_dir / MARKER_DIR / f"{item_id}.json"
 
@@ -205,6 +221,7 @@ def run_stage(
     if len(set(ids)) != len(ids):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         raise ValueError(f"stage {stage!r}: duplicate item ids {dupes[:5]}")
+    sweep_temporaries(out_dir)
     ctx = ItemContext(stage, out_dir, params)
     start = time.perf_counter()
     rows: dict[str, LedgerRow] = {}
