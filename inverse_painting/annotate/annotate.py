@@ -1,0 +1,143 @@
+"""Annotate one painting sequence: intervals, difference masks and an instruction per step.
+
+Step k turns I_{k-1} into I_k (step 0 starts from the blank canvas). When the first
+keyframe already is the blank canvas it serves as I_{-1}; otherwise a white canvas is
+written beside the steps. ``dt`` of step 0 is ``t[0] - start_t`` when the sequence knows
+when the canvas was blank, else the median of the other intervals (flagged ``dt_estimated``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..media.images import read_image, write_image
+from ..pipeline import Item, ItemContext, ItemResult, atomic_dir
+from .labels import LabelSettings, label_step, make_segmenter
+from .masks import DifferenceMasker, downsample_mask, is_blank_canvas
+from .sequence import PaintingSequence, SequenceError, find_sequences, load_sequence
+
+STEPS_NAME = "steps.json"
+BLANK_NAME = "blank.png"
+FORMAT_VERSION = 1
+
+
+def sequence_items(roots: list[str | os.PathLike]) -> list[Item]:
+    """One item per ``sequence.json`` under the roots; the payload carries its content hash
+    so that a re-cleaned sequence is annotated again."""
+    items, seen = [], set()
+    for path in find_sequences(roots):
+        pid = path.parent.name
+        if pid in seen:
+            continue  # the first root wins (real keyframes before synthetic ones)
+        seen.add(pid)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        items.append(Item(pid, {"sequence": str(path), "sha256": digest}))
+    return items
+
+
+@lru_cache(maxsize=2)
+def _masker(params_json: str) -> DifferenceMasker:
+    return DifferenceMasker.from_params(json.loads(params_json))
+
+
+@lru_cache(maxsize=2)
+def _segmenter(params_json: str):
+    return make_segmenter(json.loads(params_json))
+
+
+def _rel(path: Path, start: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
+
+
+def annotate_sequence(seq: PaintingSequence, out_dir: str | os.PathLike, params: Mapping[str, Any],
+                      masker: DifferenceMasker | None = None, segmenter: Any = None) -> dict[str, Any]:
+    """Write ``steps.json`` and ``masks/`` for ``seq`` into ``out_dir`` (atomically); return steps.json."""
+    out_dir = Path(out_dir)
+    key = json.dumps(dict(params), sort_keys=True, default=str)
+    masker = masker or _masker(key)
+    segmenter = segmenter or _segmenter(key)
+    settings = LabelSettings.from_params(params)
+    images = [read_image(seq.path(k)) for k in seq.keyframes]
+    shape = images[-1].shape
+    if any(im.shape != shape for im in images):
+        raise SequenceError(f"{seq.painting_id}: keyframes differ in size")
+    frames = list(seq.keyframes)
+    blank_is_keyframe = len(images) > 1 and is_blank_canvas(images[0], masker.settings.lab_threshold)
+    if blank_is_keyframe:
+        befores, afters = images[:-1], images[1:]
+        before_frames, after_frames = frames[:-1], frames[1:]
+        start_t = frames[0].t
+    else:
+        befores, afters = [np.full_like(images[0], 255)] + images[:-1], images
+        before_frames, after_frames = [None] + frames[:-1], frames
+        start_t = seq.start_t
+    dts = [a.t - b.t for a, b in zip(after_frames, before_frames) if b is not None]
+    dt_estimated = start_t is None
+    first_dt = (after_frames[0].t - start_t) if start_t is not None else (float(np.median(dts)) if dts else 0.0)
+
+    masks = masker.masks(afters, befores)
+    target_map = segmenter.segment(images[-1]) if segmenter.segment_on == "target" else None
+    sizes = [int(s) for s in params.get("mask_sizes", [])]
+    steps = []
+    with atomic_dir(out_dir) as tmp:
+        if not blank_is_keyframe:
+            write_image(tmp / BLANK_NAME, befores[0])
+        for k, (before, after, mask) in enumerate(zip(before_frames, after_frames, masks)):
+            class_map = target_map if target_map is not None else segmenter.segment(afters[k])
+            label = label_step(mask, class_map, segmenter.classes, settings)
+            mask_file = f"masks/{k:03d}.png"
+            write_image(tmp / mask_file, mask)
+            variants = {}
+            for size in sizes:
+                variants[str(size)] = f"masks/{size}/{k:03d}.png"
+                write_image(tmp / variants[str(size)], downsample_mask(mask, size))
+            steps.append({
+                "step": k,
+                "current": BLANK_NAME if before is None else _rel(seq.path(before), out_dir),
+                "next": _rel(seq.path(after), out_dir),
+                "t": after.t,
+                "dt": round(first_dt if k == 0 else after.t - before.t, 4),
+                "dt_estimated": bool(k == 0 and dt_estimated),
+                "mask": mask_file, "mask_variants": variants,
+                "changed_fraction": round(label.changed_fraction, 5),
+                "text": label.text, "class_fractions": label.fractions,
+            })
+        doc = {
+            "version": FORMAT_VERSION, "painting_id": seq.painting_id, "origin": seq.origin,
+            "sequence": _rel(seq.root / "sequence.json", out_dir), "target": _rel(seq.path(seq.target), out_dir),
+            "width": int(shape[1]), "height": int(shape[0]), "split_hint": seq.split_hint,
+            **seq.provenance(),
+            "mask_backend": masker.backend, "mask_threshold": masker.threshold,
+            "label_backend": segmenter.name, "label_segmented": segmenter.segment_on,
+            "vocabulary": list(settings.vocabulary), "steps": steps, "rejected": seq.rejected,
+        }
+        (tmp / STEPS_NAME).write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    return doc
+
+
+def annotate_item(item: Item, ctx: ItemContext) -> ItemResult:
+    """Executor function: annotate the sequence named in the item payload."""
+    seq = load_sequence(item.payload["sequence"])
+    doc = annotate_sequence(seq, ctx.out_dir / item.id, ctx.params)
+    labels = [s["text"] for s in doc["steps"]]
+    return ItemResult.ok([f"{item.id}/{STEPS_NAME}"], steps=len(labels), origin=doc["origin"],
+                         mask_backend=doc["mask_backend"], label_backend=doc["label_backend"],
+                         labels=labels, mean_dt=round(float(np.mean([s["dt"] for s in doc["steps"]])), 3),
+                         mean_changed=round(float(np.mean([s["changed_fraction"] for s in doc["steps"]])), 4))
+
+
+def load_steps(path: str | os.PathLike) -> dict[str, Any]:
+    """Read ``steps.json`` (``path`` is the file or its folder); keeps its folder as ``_root``."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / STEPS_NAME
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["_root"] = str(path.parent)
+    return doc

@@ -1,0 +1,110 @@
+"""Difference masks D(A, B, alpha): where a step changed the canvas.
+
+Two backends, and the output says which one made a mask:
+
+- ``lpips``: the AlexNet-LPIPS spatial map between A and B, binarised at ``alpha``
+  (0.2 in Inverse Painting). Needs the official weights (``lpips_weights`` in params).
+- ``lab``: a pixel-space perceptual difference for when those weights are absent:
+  both images blurred (Gaussian, ``lab_blur_sigma`` px, which suppresses canvas grain
+  and compression noise the way LPIPS' pooling does), converted to CIELAB, and the
+  CIE76 colour difference Delta E thresholded at ``lab_threshold`` (about 2.3 is a
+  just-noticeable difference; 10 is clearly repainted).
+
+A network with random weights is never used here: it is not LPIPS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import cv2
+import numpy as np
+
+LPIPS_BACKEND = "lpips-alex-v0.1"
+LAB_BACKEND = "lab-delta-e"
+
+
+@dataclass(frozen=True)
+class MaskSettings:
+    alpha: float = 0.2
+    lab_threshold: float = 10.0
+    lab_blur_sigma: float = 1.5
+    batch_size: int = 4
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "MaskSettings":
+        return cls(float(params.get("alpha", 0.2)), float(params.get("lab_threshold", 10.0)),
+                   float(params.get("lab_blur_sigma", 1.5)), int(params.get("batch_size", 4)))
+
+
+def lab_difference(a: np.ndarray, b: np.ndarray, blur_sigma: float = 1.5) -> np.ndarray:
+    """Per-pixel CIE76 Delta E between two uint8 RGB images after a Gaussian blur."""
+    def lab(img: np.ndarray) -> np.ndarray:
+        f = img.astype(np.float32) / 255.0
+        if blur_sigma > 0:
+            f = cv2.GaussianBlur(f, (0, 0), blur_sigma)
+        return cv2.cvtColor(f, cv2.COLOR_RGB2LAB)
+
+    return np.sqrt(((lab(a) - lab(b)) ** 2).sum(-1))
+
+
+class DifferenceMasker:
+    """Makes binary change masks for pairs of same-size uint8 RGB images, in batches."""
+
+    def __init__(self, settings: MaskSettings, lpips_model: Any = None):
+        self.settings = settings
+        self.model = lpips_model
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> "DifferenceMasker":
+        """``mask_backend``: ``lpips`` (weights required), ``lab``, or ``auto`` (lpips when available)."""
+        from ..perceptual.lpips import load_lpips, weights_available
+
+        settings = MaskSettings.from_params(params)
+        backend = str(params.get("mask_backend", "auto"))
+        if backend not in ("auto", "lpips", "lab"):
+            raise ValueError(f"mask_backend must be auto, lpips or lab, not {backend!r}")
+        if backend == "lpips" or (backend == "auto" and weights_available(params)):
+            return cls(settings, load_lpips(params))  # raises LpipsUnavailable when asked for but absent
+        return cls(settings, None)
+
+    @property
+    def backend(self) -> str:
+        if self.model is None:
+            return LAB_BACKEND
+        return LPIPS_BACKEND if getattr(self.model, "pretrained", False) else "lpips-random-weights (not a metric)"
+
+    @property
+    def threshold(self) -> float:
+        return self.settings.alpha if self.model is not None else self.settings.lab_threshold
+
+    def distance_maps(self, after: Sequence[np.ndarray], before: Sequence[np.ndarray]) -> np.ndarray:
+        """(N, H, W) float maps: LPIPS spatial distance, or Delta E."""
+        if self.model is not None:
+            return self.model.distance_images(list(after), list(before), spatial=True,
+                                              batch_size=self.settings.batch_size)
+        return np.stack([lab_difference(a, b, self.settings.lab_blur_sigma) for a, b in zip(after, before)])
+
+    def masks(self, after: Sequence[np.ndarray], before: Sequence[np.ndarray]) -> np.ndarray:
+        """(N, H, W) uint8 masks, 255 where the canvas changed."""
+        return np.where(self.distance_maps(after, before) > self.threshold, 255, 0).astype(np.uint8)
+
+
+def downsample_mask(mask: np.ndarray, long_side: int) -> np.ndarray:
+    """A smaller 0/255 mask: area-averaged, a pixel is set when at least half of it changed."""
+    h, w = mask.shape
+    scale = long_side / max(h, w)
+    size = (max(1, int(round(w * scale))), max(1, int(round(h * scale))))
+    small = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    return np.where(small >= 127.5, 255, 0).astype(np.uint8)
+
+
+def is_blank_canvas(image: np.ndarray, lab_threshold: float = 10.0, max_painted_fraction: float = 0.01) -> bool:
+    """Whether an image is an unpainted canvas: light, and almost all within Delta E of its median colour."""
+    median = np.median(image.reshape(-1, 3), axis=0).astype(np.uint8)
+    lab = cv2.cvtColor(median[None, None], cv2.COLOR_RGB2LAB)[0, 0].astype(np.float32) * [100 / 255, 1, 1]
+    if lab[0] < 80:
+        return False
+    delta = lab_difference(image, np.broadcast_to(median, image.shape).copy())
+    return float((delta > lab_threshold).mean()) <= max_painted_fraction

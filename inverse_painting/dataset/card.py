@@ -1,0 +1,76 @@
+"""The dataset card (``README.md``): YAML ``configs`` and ``dataset_info`` written by the
+``datasets`` library's own helpers, the body rendered from a Jinja template in
+``datasets_cards/`` with counts, the source list (licence and uploader per video) and
+example strips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..media.images import write_image
+
+TEMPLATE_NAME = "inverse_painting_dataset.md"
+
+
+def _licence_id(licences: set[str]) -> str:
+    """The card's ``license``: the shared licence when every source has the same one, else other."""
+    known = {lic.strip().lower() for lic in licences if lic.strip()}
+    return known.pop() if len(known) == 1 and len(licences) == 1 else "other"
+
+
+def write_examples(entries, out_dir: Path, count: int) -> list[dict[str, str]]:
+    """A few example strips (current | next | mask | target) under ``images/``."""
+    from .build import example_strip
+
+    chosen = sorted(entries, key=lambda e: (e.split != "train", e.origin, e.painting_id))[:max(count, 0)]
+    examples = []
+    for entry in chosen:
+        step = entry.steps["steps"][len(entry.steps["steps"]) // 2]
+        rel = f"images/example-{len(examples)}.png"
+        write_image(out_dir / rel, example_strip(entry, step))
+        examples.append({"file": rel, "painting_id": entry.painting_id, "step": step["step"], "text": step["text"],
+                         "origin": entry.origin})
+    return examples
+
+
+def render_card(path: Path, params: Mapping[str, Any], entries, split_infos, summary, examples,
+                template_dir: str | Path = "datasets_cards") -> Path:
+    from datasets import DatasetInfo, SplitDict, SplitInfo
+    from datasets.info import DatasetInfosDict
+    from datasets.utils.metadata import MetadataConfigs
+    from huggingface_hub import DatasetCard, DatasetCardData
+
+    from .build import features
+
+    card_data = DatasetCardData(
+        license=_licence_id({e.steps.get("licence", "") for e in entries}),
+        pretty_name=str(params.get("pretty_name", "Inverse painting: painting-process training pairs")),
+        task_categories=["image-to-image"], tags=["painting", "time-lapse", "inverse-painting"],
+        size_categories=["n<1K"] if summary.to_dict()["total_rows"] < 1000 else ["1K<n<10K"],
+    )
+    infos, configs = {}, {}
+    for i, (config, splits) in enumerate(split_infos.items()):
+        info = DatasetInfo(config_name=config, features=features(), splits=SplitDict(), download_size=0,
+                           dataset_size=0)
+        for split, (rows, nbytes, parquet) in splits.items():
+            info.splits.add(SplitInfo(name=split, num_bytes=nbytes, num_examples=rows))
+            info.download_size += parquet
+            info.dataset_size += nbytes
+        info.size_in_bytes = info.download_size + info.dataset_size
+        infos[config] = info
+        configs[config] = {"data_files": [{"split": s, "path": f"data/{config}/{s}-*"} for s in splits]}
+        if i == 0:
+            configs[config]["default"] = True
+    DatasetInfosDict(infos).to_dataset_card_data(card_data)
+    MetadataConfigs(configs).to_dataset_card_data(card_data)
+    sources = sorted((e.source() for e in entries), key=lambda s: (s["origin"], s["split"], s["painting_id"]))
+    card = DatasetCard.from_template(
+        card_data, template_path=str(Path(template_dir) / TEMPLATE_NAME),
+        pretty_name=card_data.pretty_name, counts=summary.rows, paintings=summary.paintings,
+        total_rows=summary.to_dict()["total_rows"], sources=sources, examples=examples,
+        mask_backends=summary.mask_backends, label_backends=summary.label_backends, labels=summary.labels,
+        repo_id=str(params.get("repo_id", "ORG/NAME")),
+    )
+    path.write_text(str(card), encoding="utf-8")
+    return path
