@@ -1,0 +1,194 @@
+"""Occluder detection on rectified canvas frames (with a margin of surroundings).
+
+``classical``: a pixel is suspicious when it deviates both from the temporal median of
+the frames just before and of those just after (paint persists, so a fresh stroke
+matches the later frames; a hand is transient); around the canvas, where nothing is painted,
+the reference is the median of the whole video. A connected deviation region is an occluder
+when it holds skin-coloured pixels, or when it reaches from the canvas out into the
+margin (arms and brush handles come in from outside; paint stays on the canvas).
+``grounding-dino``: boxes for "hand. arm. paintbrush." overlapping the canvas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+import cv2
+import numpy as np
+
+Loader = Callable[[int], np.ndarray]
+
+
+@dataclass
+class Occlusion:
+    """What covers the canvas in one frame: share of the canvas covered, and where (full size)."""
+
+    fraction: float
+    mask: np.ndarray | None = None  # bool, size of the rectified frame (with margin); None when clear
+
+    @property
+    def covered(self) -> bool:
+        return self.mask is not None and self.fraction > 0
+
+
+@dataclass
+class AnalysisFrames:
+    """A video's rectified frames, small and lighting-normalised, loaded once for every check."""
+
+    small: np.ndarray  # (n, h, w, 3) uint8
+    gains: np.ndarray  # (n, 3) lighting gains applied (see :func:`lighting_gains`)
+    inside: np.ndarray  # (h, w) bool: the canvas
+    far: np.ndarray  # (h, w) bool: the margin, away from the canvas edge
+    full_size: tuple[int, int]  # (width, height) of the rectified frames
+    canvas_box: tuple[int, int, int, int]  # in full-size pixels
+
+    def __len__(self) -> int:
+        return len(self.small)
+
+    def canvas(self, k: int) -> np.ndarray:
+        """The canvas part of small frame k."""
+        ys, xs = np.nonzero(self.inside)
+        return self.small[k, ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+
+
+def analysis_frames(load: Loader, n: int, canvas_box: tuple[int, int, int, int], width: int = 200) -> AnalysisFrames:
+    """Load every rectified frame once at ``width`` pixels of canvas, normalised for lighting."""
+    first = load(0)
+    full_h, full_w = first.shape[:2]
+    x0, y0, x1, y1 = canvas_box
+    scale = width / (x1 - x0)
+    size = (max(1, int(round(full_w * scale))), max(1, int(round(full_h * scale))))
+    small = np.stack([cv2.resize(first if k == 0 else load(k), size, interpolation=cv2.INTER_AREA) for k in range(n)])
+    h, w = small.shape[1:3]
+    inside = np.zeros((h, w), bool)
+    bx0, by0, bx1, by1 = (int(round(v * scale)) for v in canvas_box)
+    inside[by0:by1, bx0:bx1] = True
+    far = np.ones((h, w), bool)
+    far[max(0, by0 - 3):by1 + 3, max(0, bx0 - 3):bx1 + 3] = False
+    gains = lighting_gains(small, far if far.any() else ~inside)
+    norm = np.clip(small.astype(np.float32) * gains[:, None, None, :], 0, 255).astype(np.uint8)
+    return AnalysisFrames(norm, gains, inside, far, (full_w, full_h), tuple(canvas_box))
+
+
+class OccluderDetector(Protocol):
+    name: str
+
+    def detect(self, frames: AnalysisFrames, load: Loader) -> list[Occlusion]:
+        """One :class:`Occlusion` per frame (``frames`` small, ``load(k)`` the full rectified frame k)."""
+        ...
+
+
+def skin_mask(rgb: np.ndarray) -> np.ndarray:
+    """Skin-coloured pixels: the classic YCrCb box (all skin tones share a narrow Cr/Cb range)."""
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    y, cr, cb = ycc[..., 0], ycc[..., 1], ycc[..., 2]
+    return (cr >= 138) & (cr <= 180) & (cb >= 80) & (cb <= 130) & (y > 50)
+
+
+def lighting_gains(frames: np.ndarray, surround: np.ndarray) -> np.ndarray:
+    """Per-frame, per-channel gains that bring each frame's surroundings to their median colour.
+
+    The wall around a canvas is not painted, so its colour changes only with the light;
+    dividing that change out removes lighting drift and flicker from the canvas too.
+    """
+    wall = np.median(frames[:, surround].astype(np.float32), axis=1)  # (n, 3)
+    return np.median(wall, axis=0)[None] / np.maximum(wall, 1.0)
+
+
+class ClassicalOccluderDetector:
+    name = "classical"
+
+    def __init__(self, window: int = 3, deviation: float = 30.0, min_skin_px: int = 6, min_skin_share: float = 0.25,
+                 min_cross_px: int = 4):
+        self.window = window  # frames on each side in the temporal median
+        self.deviation = deviation  # grey levels
+        self.min_skin_px, self.min_skin_share, self.min_cross_px = min_skin_px, min_skin_share, min_cross_px
+
+    def detect(self, frames: AnalysisFrames, load: Loader | None = None) -> list[Occlusion]:
+        n = len(frames)
+        if n == 0:
+            return []
+        norm = frames.small.astype(np.float32)
+        inside, far = frames.inside, frames.far
+        full_w, full_h = frames.full_size
+        skin = np.stack([skin_mask(f) for f in frames.small])
+        # The surroundings are never painted: their reference is the whole video's median,
+        # which an arm lingering for a few frames cannot take over.
+        wall = np.median(norm, axis=0)
+        out = []
+        for t in range(n):
+            # Transient = unlike the frames before AND unlike the frames after: a stroke laid at t
+            # matches the later frames, a stroke still to come matches the earlier ones.
+            changed = np.ones(norm.shape[1:3], bool)
+            before, after = min(self.window, t), min(self.window, n - 1 - t)
+            # Odd counts only: the median of two frames is their blend, unlike either.
+            before, after = before - (before % 2 == 0 and before > 0), after - (after % 2 == 0 and after > 0)
+            for lo, hi in ((t - before, t), (t + 1, t + 1 + after)):
+                if hi <= lo:
+                    continue
+                median = np.median(norm[lo:hi], axis=0)
+                median[far] = wall[far]
+                changed &= np.abs(norm[t] - median).max(-1) > self.deviation
+            changed = changed.astype(np.uint8)
+            changed = cv2.morphologyEx(changed, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+            count, labels = cv2.connectedComponents(changed)
+            # Skin counts where it is thick (a hand, an arm), not along a thin skin-toned paint edge.
+            skin_core = cv2.morphologyEx((changed & skin[t]).astype(np.uint8), cv2.MORPH_OPEN,
+                                         np.ones((3, 3), np.uint8)).astype(bool)
+            n_skin = np.bincount(labels[skin_core], minlength=count)
+            n_in = np.bincount(labels[inside], minlength=count)
+            n_out = np.bincount(labels[far], minlength=count)
+            size = np.bincount(labels.ravel(), minlength=count)
+            # Skin-coloured (and not just a skin-toned edge of fresh paint), or reaching in from outside.
+            skin_like = (n_skin >= self.min_skin_px) & (n_skin >= self.min_skin_share * size)
+            keep = skin_like | ((n_in >= self.min_cross_px) & (n_out >= self.min_cross_px))
+            keep[0] = False
+            mask = keep[labels]
+            fraction = float((mask & inside).sum() / inside.sum())
+            if fraction <= 0:
+                out.append(Occlusion(0.0))
+                continue
+            full = cv2.resize(mask.astype(np.uint8), (full_w, full_h), interpolation=cv2.INTER_NEAREST).astype(bool)
+            out.append(Occlusion(fraction, full))
+        return out
+
+
+class GroundingDinoOccluderDetector:
+    """Boxes of hands, arms and brushes (Grounding DINO) overlapping the canvas."""
+
+    name = "grounding-dino"
+
+    def __init__(self, model: str | None = None, prompt: str = "hand. arm. paintbrush.", box_threshold: float = 0.3,
+                 text_threshold: float = 0.25, device: str = "cpu", batch_size: int = 4, **_ignored):
+        from ..canvas.grounding_dino import DEFAULT_MODEL, load_grounding_dino
+
+        self.dino = load_grounding_dino(model or DEFAULT_MODEL, device)
+        self.prompt, self.box_threshold, self.text_threshold = prompt, box_threshold, text_threshold
+        self.batch_size = max(1, int(batch_size))
+
+    def detect(self, frames: AnalysisFrames, load: Loader) -> list[Occlusion]:
+        x0, y0, x1, y1 = frames.canvas_box
+        n = len(frames)
+        out = []
+        for start in range(0, n, self.batch_size):
+            images = [load(k) for k in range(start, min(n, start + self.batch_size))]
+            for img, boxes in zip(images, self.dino.detect(images, self.prompt, self.box_threshold,
+                                                           self.text_threshold)):
+                mask = np.zeros(img.shape[:2], bool)
+                for b in boxes:
+                    bx0, by0, bx1, by1 = (int(round(v)) for v in b.xyxy)
+                    mask[max(by0, 0):max(by1, 0), max(bx0, 0):max(bx1, 0)] = True
+                fraction = float(mask[y0:y1, x0:x1].mean()) if mask.any() else 0.0
+                out.append(Occlusion(fraction, mask if fraction > 0 else None))
+        return out
+
+
+def make_occluder_detector(backend: str, **options) -> OccluderDetector:
+    """Build the occluder detector named in params: ``classical`` or ``grounding-dino``."""
+    if backend == "classical":
+        keys = ("window", "deviation", "min_skin_px", "min_skin_share", "min_cross_px")
+        return ClassicalOccluderDetector(**{k: v for k, v in options.items() if k in keys})
+    if backend == "grounding-dino":
+        return GroundingDinoOccluderDetector(**options)
+    raise ValueError(f"unknown occluder detector {backend!r}; choose 'classical' or 'grounding-dino'")
