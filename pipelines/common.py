@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sys
@@ -26,10 +27,32 @@ def stage_params(stage: str) -> dict[str, Any]:
     return params[stage]
 
 
+def code_digest(stage: str) -> str:
+    """Hash of the code a stage lists as deps in dvc.yaml (its pipeline module and library folders).
+
+    It joins the params in each item's completion marker, so when DVC re-runs a stage
+    because its code changed, finished items are redone rather than kept stale.
+    """
+    root = Path(__file__).resolve().parent.parent
+    deps: list[str] = [f"pipelines/{stage}.py"]
+    dvc_file = root / "dvc.yaml"
+    if dvc_file.exists():
+        spec = (yaml.safe_load(dvc_file.read_text(encoding="utf-8")) or {}).get("stages", {}).get(stage, {})
+        deps += [d for d in spec.get("deps", []) if isinstance(d, str) and d.startswith(("inverse_painting", "pipelines"))]
+    digest = hashlib.sha256()
+    for dep in sorted(set(deps)):
+        path = root / dep
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path] if path.is_file() else []
+        for f in files:
+            digest.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def run_items(stage: str, items: Sequence[Item], fn: Callable[[Item, ItemContext], ItemResult],
               out_dir: str | Path, params: dict[str, Any]) -> StageReport:
     """Run a per-item stage with the executor and write ``reports/<stage>.json``."""
     work_params = {k: v for k, v in params.items() if k not in EXECUTION_KEYS}
+    work_params["_code"] = code_digest(stage)
     return run_stage(stage, items, fn, out_dir, work_params, workers=int(params.get("workers", 1)),
                      max_failure_fraction=float(params.get("max_failure_fraction", 0.5)),
                      report_path=REPORTS / f"{stage}.json", progress=True,
