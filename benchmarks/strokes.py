@@ -1,0 +1,139 @@
+"""Stroke renderer speed and memory, and decomposition quality and speed on sample paintings.
+
+Forward+backward time and peak memory of the tile-binned renderer for 256 and 1024 random
+strokes (width 2-5 % and length up to ~15 % of the canvas) at 256 and 512 px; then each
+sample still (seeds 100-102) decomposed at 512 px with the prior depth backend for stroke
+budgets 250, 500, 1000 and 2000: PSNR of the final frame against the source, decomposition
+seconds, and the Spearman correlation between each pixel's first-painted time and its true
+depth rank (the sample world's back-to-front layer index). Last line: one JSON object.
+
+    python benchmarks/strokes.py [--seeds 100,101,102] [--budgets 250,500,1000,2000] [--threads 1]
+
+Decomposition runs with ``--threads`` torch threads (default 1, as a stage worker does: two
+workers fill a 2-core machine with one image each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+
+import numpy as np
+import torch
+
+
+class PeakRSS:
+    """Peak resident memory above the starting level, sampled from /proc every 2 ms."""
+
+    def __enter__(self):
+        self.base = self.peak = self._rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def _rss(self) -> int:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    def _watch(self):
+        while not self._stop.wait(0.002):
+            self.peak = max(self.peak, self._rss())
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self._rss())
+
+    @property
+    def mb(self) -> float:
+        return (self.peak - self.base) / 2**20
+
+
+def random_strokes(n: int, size: int, seed: int = 0):
+    from inverse_painting.synth.strokes import StrokeParams
+
+    g = torch.Generator().manual_seed(seed)
+    centre = torch.rand(n, 1, 2, generator=g) * size
+    points = centre + (torch.rand(n, 3, 2, generator=g) - 0.5) * size * 0.15
+    width = (torch.rand(n, generator=g) * 0.03 + 0.02) * size
+    return StrokeParams(points, width, torch.rand(n, 3, generator=g), torch.rand(n, generator=g) * 0.5 + 0.5)
+
+
+def fwd_bwd(n: int, size: int, repeats: int = 3) -> tuple[float, float]:
+    from inverse_painting.synth.renderer import render
+
+    strokes = random_strokes(n, size)
+    for t in strokes.tensors():
+        t.requires_grad_(True)
+    target = torch.rand(size, size, 3, generator=torch.Generator().manual_seed(1))
+    render(strokes, (size, size), softness=0.5).sum().backward()  # warm-up
+    best, peak = float("inf"), 0.0
+    for _ in range(repeats):
+        with PeakRSS() as mem:
+            start = time.perf_counter()
+            loss = ((render(strokes, (size, size), softness=0.5) - target) ** 2).mean()
+            loss.backward()
+            best = min(best, time.perf_counter() - start)
+        peak = max(peak, mem.mb)
+    return best, peak
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", default="100,101,102")
+    ap.add_argument("--budgets", default="250,500,1000,2000")
+    ap.add_argument("--size", type=int, default=512)
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+
+    from inverse_painting.sample import generate_still
+    from inverse_painting.synth import SynthConfig
+    from inverse_painting.synth.decompose import decompose
+    from inverse_painting.synth.depth import PriorDepth
+    from inverse_painting.synth.evaluate import order_depth_spearman, sample_layer_rank
+    from inverse_painting.synth.process import render_process
+
+    figures: dict[str, float] = {"threads": args.threads}
+    print(f"renderer forward+backward ({args.threads} torch thread(s); best of 3)")
+    print(f"{'strokes':>8} {'px':>5} {'seconds':>8} {'peak MB':>8}")
+    for size in (256, 512):
+        for n in (256, 1024):
+            seconds, mb = fwd_bwd(n, size)
+            figures[f"fwd_bwd_s_{n}_{size}"] = round(seconds, 4)
+            figures[f"peak_mb_{n}_{size}"] = round(mb, 1)
+            print(f"{n:>8} {size:>5} {seconds:>8.3f} {mb:>8.1f}")
+
+    seeds = [int(s) for s in args.seeds.split(",")]
+    budgets = [int(b) for b in args.budgets.split(",")]
+    print(f"\ndecomposition at {args.size} px, prior depth, sample stills {seeds}")
+    print(f"{'budget':>7} {'PSNR dB':>8} {'seconds':>8} {'spearman':>9}")
+    for budget in budgets:
+        psnrs, secs, spear = [], [], []
+        for seed in seeds:
+            image = generate_still(seed, args.size)
+            depth = PriorDepth().predict([image])[0]
+            dec = decompose(image, depth, SynthConfig(size=args.size, strokes=budget, threads=args.threads))
+            proc = render_process(dec, 24, threads=args.threads)
+            rank = sample_layer_rank(seed, (image.shape[1], image.shape[0]))
+            psnrs.append(dec.psnr)
+            secs.append(dec.seconds)
+            spear.append(order_depth_spearman(proc.first_painted, rank))
+        figures[f"psnr_at_{budget}"] = round(float(np.mean(psnrs)), 3)
+        figures[f"psnr_min_at_{budget}"] = round(float(np.min(psnrs)), 3)
+        figures[f"decompose_s_{args.size}_{budget}"] = round(float(np.mean(secs)), 2)
+        figures[f"depth_spearman_at_{budget}"] = round(float(np.mean(spear)), 4)
+        print(f"{budget:>7} {np.mean(psnrs):>8.2f} {np.mean(secs):>8.1f} {np.mean(spear):>9.3f}"
+              f"   (per image PSNR {', '.join(f'{p:.2f}' for p in psnrs)})")
+    top = max(budgets)
+    figures["depth_spearman"] = figures[f"depth_spearman_at_{top}"]
+    figures[f"decompose_s_{args.size}"] = figures[f"decompose_s_{args.size}_{top}"]
+    print(json.dumps(figures, sort_keys=True))
+
+
+if __name__ == "__main__":
+    main()
