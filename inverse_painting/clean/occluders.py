@@ -96,6 +96,17 @@ def lighting_gains(frames: np.ndarray, surround: np.ndarray) -> np.ndarray:
     return np.median(wall, axis=0)[None] / np.maximum(wall, 1.0)
 
 
+def temporal_median(stack: np.ndarray) -> np.ndarray:
+    """Per-pixel median over the first axis; a min/max network for the common 1- and 3-frame
+    windows (several times faster than ``np.median``, which sorts)."""
+    if len(stack) == 1:
+        return stack[0].copy()
+    if len(stack) == 3:
+        a, b, c = stack
+        return np.maximum(np.minimum(a, b), np.minimum(np.maximum(a, b), c))
+    return np.median(stack, axis=0)
+
+
 class ClassicalOccluderDetector:
     name = "classical"
 
@@ -127,7 +138,7 @@ class ClassicalOccluderDetector:
             for lo, hi in ((t - before, t), (t + 1, t + 1 + after)):
                 if hi <= lo:
                     continue
-                median = np.median(norm[lo:hi], axis=0)
+                median = temporal_median(norm[lo:hi])
                 median[far] = wall[far]
                 changed &= np.abs(norm[t] - median).max(-1) > self.deviation
             changed = changed.astype(np.uint8)
