@@ -1,0 +1,71 @@
+"""Painting speed: seconds per keyframe at 128 and 256 px, and UNet passes per keyframe.
+
+Uses the default model architecture of params.yaml ``train`` (weights do not change the
+cost: a freshly initialised model is timed unless --model names a trained one), the default
+sampler (DDIM, 4 steps, no guidance), on the threads given (default 2, like the CI machine).
+Goal: <= 1 s per 256 px keyframe on 2 CPU cores. Last line: one JSON object.
+
+    python benchmarks/paint.py [--model models/painter] [--threads 2] [--keyframes 6] [--sizes 128,256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="", help="trained model folder (default: fresh default-size model)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--keyframes", type=int, default=6)
+    ap.add_argument("--sizes", default="128,256")
+    ap.add_argument("--sampler-steps", type=int, default=4)
+    args = ap.parse_args()
+
+    import torch
+    import yaml
+
+    from inverse_painting.painting import PaintSettings, load_painter, paint
+    from inverse_painting.sample import make_landscape
+    from inverse_painting.training.trainer import TrainConfig, build_model
+
+    torch.set_num_threads(args.threads)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    if args.model:
+        model = load_painter(args.model, device)
+    else:
+        params = yaml.safe_load((ROOT / "params.yaml").read_text())["train"]
+        torch.manual_seed(0)
+        model = build_model(TrainConfig.from_params(params), ["sky", "mountain", "water", "trees", "grass"])
+        model = model.to(device).eval()
+    target = make_landscape(11, (512, 384)).final()
+    figures: dict[str, float | int | str] = {"device": device if device == "cuda" else f"cpu x{args.threads} threads",
+                                            "load_average_1min": round(os.getloadavg()[0], 2)}
+    print(f"{'size':>6s} {'keyframes':>9s} {'s/keyframe':>11s} {'UNet passes/keyframe':>21s}")
+    for size in [int(s) for s in args.sizes.split(",")]:
+        # min_change < 0 and a zero stop value: every run paints exactly --keyframes frames.
+        settings = PaintSettings(max_frames=args.keyframes, resolution=size, min_change=-1.0, stop_fallback=0.0,
+                                 stop_lpips=0.0, sampler_steps=args.sampler_steps)
+        paint(model, target, PaintSettings(max_frames=1, resolution=size, sampler_steps=args.sampler_steps))  # warm-up
+        if device == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        result = paint(model, target, settings)
+        seconds = (time.perf_counter() - start) / len(result.steps)
+        passes = result.unet_passes / len(result.steps)
+        print(f"{size:6d} {len(result.steps):9d} {seconds:11.3f} {passes:21.1f}")
+        figures[f"s_per_keyframe_{size}"] = round(seconds, 4)
+        figures["unet_passes_per_keyframe"] = passes
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""``inverse-painting train``, ``paint`` and ``evaluate``: the compact model outside DVC."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from . import app
+from .common import console
+
+
+@app.command("train")
+def train_command(
+    dataset: Path = typer.Option(Path("data/dataset"), help="Built dataset folder (Hub layout: data/<config>/<split>-*.parquet)."),
+    out: Path = typer.Option(Path("models/painter"), help="Model folder (save_pretrained) with checkpoints/ inside."),
+    steps: int = typer.Option(200, min=1, help="Optimisation steps in total (a rerun resumes from the last checkpoint)."),
+    resolution: int = typer.Option(128, min=16, help="Square working size in pixels (a multiple of 8)."),
+    batch_size: int = typer.Option(4, min=1, help="Pairs per step (per process)."),
+    lr: float = typer.Option(1e-3, min=0, help="AdamW learning rate."),
+    seed: int = typer.Option(0, help="Seed of every random draw (resuming stays exact)."),
+    live_dir: Path = typer.Option(Path("dvclive"), help="dvclive folder for metrics and plots."),
+) -> None:
+    """Train the renderer, mask generator and instruction head on the train split.
+
+    Runs on CPU or CUDA as accelerate finds them; for several GPUs run
+    `accelerate launch "$(which inverse-painting)" train ...`."""
+    from ..training import TrainConfig, train
+
+    try:
+        result = train(TrainConfig(dataset=str(dataset), out=str(out), steps=steps, resolution=resolution,
+                                   batch_size=batch_size, lr=lr, seed=seed, live_dir=str(live_dir)))
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--dataset") from None
+    console.print(f"trained {result.steps} steps (resumed from {result.resumed_from}) in {result.seconds:.1f} s -> {out}")
+
+
+@app.command("paint")
+def paint_command(
+    picture: Path = typer.Argument(..., help="The finished painting (any image format, size and aspect ratio)."),
+    model: Path = typer.Option(..., "--model", help="Trained model folder (from `train`)."),
+    interval: float = typer.Option(20.0, min=0.1, help="Seconds of painting per generated keyframe."),
+    max_frames: int = typer.Option(50, min=1, help="Stop after this many keyframes at the latest."),
+    out: Path = typer.Option(Path("out.mp4"), help="The MP4; GIF, frames, contact sheet and time map go to a folder beside it."),
+    sampler: str = typer.Option("ddim", help="Few-step sampler: ddim or dpm."),
+    sampler_steps: int = typer.Option(4, min=1, help="Sampler steps per keyframe."),
+    guidance: float = typer.Option(1.0, min=0, help="Classifier-free guidance scale (1 = off, half the UNet passes)."),
+    seed: int = typer.Option(0, help="Noise seed."),
+    max_side: int = typer.Option(512, min=16, help="Long side of the output frames in pixels."),
+    lpips_weights: Path = typer.Option(None, help="Official LPIPS weights folder for the stop test (else mean Delta E)."),
+) -> None:
+    """Turn a finished painting into a time-lapse of how it could have been painted.
+
+    From a white canvas, each step predicts an instruction, a mask and the next frame, keeping
+    the pixels outside the mask; it stops when the canvas is close to the picture, stops
+    changing, or after --max-frames."""
+    from ..media.images import UnreadableImage
+    from ..painting import PaintSettings, load_distance, load_painter, paint_file, write_outputs
+
+    try:
+        painter = load_painter(model)
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--model") from None
+    settings = PaintSettings(interval=interval, max_frames=max_frames, sampler=sampler, sampler_steps=sampler_steps,
+                             guidance=guidance, seed=seed, max_output_side=max_side)
+    distance = load_distance({"lpips_weights": str(lpips_weights) if lpips_weights else ""})
+    try:
+        result = paint_file(picture, painter, settings, distance)
+    except UnreadableImage as exc:
+        raise typer.BadParameter(str(exc), param_hint="PICTURE") from None
+    folder = out.with_suffix("") if out.suffix else out.with_name(out.name + "_paint")
+    write_outputs(result, folder, mp4=out)
+    record = result.record()
+    console.print(f"{record['keyframes']} keyframes ({record['stop_reason']}), {record['s_per_keyframe']} s each "
+                  f"-> {out} and {folder}/")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    dataset: Path = typer.Option(Path("data/dataset"), help="Built dataset folder."),
+    split: str = typer.Option("validation", help="Split whose paintings are the real processes."),
+    model: Path = typer.Option(Path("models/painter"), help="Trained model folder."),
+    paint_dir: Path = typer.Option(Path("data/paint"), help="Paint-stage outputs to reuse (missing paintings are painted)."),
+    real_sequence: Path = typer.Option(None, help="Optional folder of real keyframes named NN_t<seconds>s.jpg."),
+    out: Path = typer.Option(Path("reports/evaluate"), help="Folder for curves, per-painting scores and paintings."),
+    report: Path = typer.Option(Path("reports/evaluate.json"), help="The metrics JSON."),
+    interval: float = typer.Option(20.0, min=0.1, help="Seconds per generated keyframe."),
+    lpips_weights: Path = typer.Option(None, help="Official LPIPS weights folder (else LPIPS is reported unavailable)."),
+    fid_inception: Path = typer.Option(None, help="TorchScript inception-2015-12-05.pt (else FID is unavailable)."),
+) -> None:
+    """Score the model and two baselines (cross-fade, stroke process) with the paper's
+    metrics: LPIPS, IoU, DDC, DTS and FID."""
+    from ..evaluation.stage import run_evaluation, table
+
+    params = {"dataset": str(dataset), "split": split, "model": str(model), "paint": str(paint_dir),
+              "real_sequence": str(real_sequence) if real_sequence else "", "out": str(out),
+              "curves": str(out / "curves"), "interval": interval, "max_frames": 30, "eval_long_side": 256,
+              "baseline_frames": "auto", "lpips_weights": str(lpips_weights) if lpips_weights else "",
+              "fid_inception": str(fid_inception) if fid_inception else ""}
+    try:
+        result = run_evaluation(params, report)
+    except FileNotFoundError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    console.print(table(result))
+    console.print(f"-> {report}")

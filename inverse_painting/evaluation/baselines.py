@@ -1,0 +1,38 @@
+"""Baselines evaluated beside the model, on the same targets and interval."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .sequences import ProcessSequence
+
+
+class BaselineUnavailable(RuntimeError):
+    """The baseline cannot run here (its implementation is not importable)."""
+
+
+def crossfade(painting_id: str, target: np.ndarray, n_frames: int, interval: float,
+              blank_rgb: tuple[int, int, int] = (255, 255, 255)) -> ProcessSequence:
+    """A linear cross-fade from the blank canvas to the target in ``n_frames`` steps."""
+    blank = np.empty_like(target)
+    blank[:] = blank_rgb
+    frames = [np.round(blank * (1 - a) + target.astype(np.float32) * a).astype(np.uint8)
+              for a in np.linspace(0.0, 1.0, n_frames + 1)]
+    return ProcessSequence(painting_id, frames, [k * interval for k in range(n_frames + 1)], target)
+
+
+def stroke_process_baseline(painting_id: str, target: np.ndarray, n_frames: int, interval: float,
+                            blank_rgb: tuple[int, int, int] = (255, 255, 255)) -> ProcessSequence:
+    """The synthetic stroke process (``inverse_painting.synth.stroke_process``) as a baseline."""
+    try:
+        from ..synth import stroke_process
+    except ImportError as exc:
+        raise BaselineUnavailable(f"inverse_painting.synth.stroke_process is not importable ({exc})") from None
+    frames = [np.asarray(f, np.uint8) for f in stroke_process(target, n_frames)]
+    if not frames:
+        raise BaselineUnavailable("stroke_process returned no frames")
+    blank = np.empty_like(target)
+    blank[:] = blank_rgb
+    if not np.array_equal(frames[0], blank):  # the process starts from the blank canvas
+        frames = [blank, *frames]
+    return ProcessSequence(painting_id, frames, [k * interval for k in range(len(frames))], target)

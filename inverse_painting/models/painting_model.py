@@ -1,0 +1,201 @@
+"""``PaintingModel``: the renderer, the mask generator and the instruction head, saved as one.
+
+- Renderer: a conditional diffusion UNet whose input concatenates the noisy next frame, the
+  current canvas, the target painting and the mask instruction (pixel space by default; latent
+  space of a pretrained VAE when ``vae`` names one).
+- Mask generator: a UNet over [target, current, outstanding-difference mask] trained with BCE
+  on the next step's difference mask.
+- Instruction head: a small CNN over [current, target] predicting the next instruction label.
+
+Both UNets read the same cross-attention tokens (time + instruction, see ``conditioning``).
+Attention sits only below the top resolution and is cross-attention only (two tokens), which
+keeps a 256 px forward pass cheap on a CPU. ``forward`` is the training objective, so
+distributed wrappers (DDP through accelerate) see every parameter used.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from diffusers import ModelMixin, UNet2DConditionModel
+from diffusers.configuration_utils import ConfigMixin, register_to_config
+from torch import nn
+
+from .conditioning import ConditionTokens
+
+NULL_LABEL = 0  # label index of "no instruction" (classifier-free guidance)
+
+
+def _unet(in_channels: int, out_channels: int, channels: Sequence[int], token_width: int,
+          layers_per_block: int, head_dim: int, resolution: int) -> UNet2DConditionModel:
+    """A small UNet2DConditionModel: plain conv blocks on top, cross-attention below it."""
+    n = len(channels)
+    groups = min(8, min(channels))
+    return UNet2DConditionModel(
+        sample_size=resolution, in_channels=in_channels, out_channels=out_channels,
+        block_out_channels=tuple(channels), layers_per_block=layers_per_block,
+        down_block_types=("DownBlock2D",) + ("CrossAttnDownBlock2D",) * (n - 1),
+        up_block_types=("CrossAttnUpBlock2D",) * (n - 1) + ("UpBlock2D",),
+        cross_attention_dim=token_width, attention_head_dim=head_dim, norm_num_groups=groups,
+        only_cross_attention=True)
+
+
+class InstructionHead(nn.Module):
+    """Strided convolutions + global pooling over [current, target] -> label logits."""
+
+    def __init__(self, channels: Sequence[int], n_labels: int):
+        super().__init__()
+        layers: list[nn.Module] = []
+        prev = 6
+        for c in channels:
+            layers += [nn.Conv2d(prev, c, 3, stride=2, padding=1), nn.GroupNorm(min(8, c), c), nn.SiLU()]
+            prev = c
+        self.features = nn.Sequential(*layers)
+        self.classify = nn.Linear(prev, n_labels)
+
+    def forward(self, current: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        x = self.features(torch.cat([current, target], dim=1))
+        return self.classify(x.mean(dim=(2, 3)))
+
+
+class PaintingModel(ModelMixin, ConfigMixin):
+    """Everything needed to paint a picture step by step; images are NCHW in [-1, 1]."""
+
+    config_name = "config.json"
+
+    @register_to_config
+    def __init__(
+        self,
+        vocabulary: Sequence[str] = ("details",),
+        resolution: int = 128,
+        renderer_channels: Sequence[int] = (16, 32, 64, 64),
+        mask_channels: Sequence[int] = (16, 32, 32, 32),
+        head_channels: Sequence[int] = (16, 32, 64),
+        layers_per_block: int = 1,
+        token_width: int = 64,
+        attention_head_dim: int = 8,
+        time_frequencies: int = 10,
+        dt_scale: float = 60.0,
+        prediction_type: str = "sample",
+        num_train_timesteps: int = 1000,
+        beta_schedule: str = "squaredcos_cap_v2",
+        outstanding_threshold: float = 0.08,
+        vae: str | None = None,
+        latent_channels: int = 4,
+        vae_scaling_factor: float = 0.18215,
+    ):
+        super().__init__()
+        if not vocabulary:
+            raise ValueError("the label vocabulary is empty")
+        image_channels = latent_channels if vae else 3
+        self.conditions = ConditionTokens(len(vocabulary), token_width, time_frequencies, dt_scale)
+        self.renderer = _unet(3 * image_channels + 1, image_channels, renderer_channels, token_width,
+                              layers_per_block, attention_head_dim, resolution)
+        self.mask_generator = _unet(7, 1, mask_channels, token_width, layers_per_block, attention_head_dim,
+                                    resolution)
+        self.instruction_head = InstructionHead(head_channels, len(vocabulary))
+        self._external: dict[str, nn.Module] = {}  # the pretrained VAE: loaded, never saved here
+
+    # ------------------------------------------------------------------ labels and conditions
+
+    @property
+    def vocabulary(self) -> list[str]:
+        return list(self.config.vocabulary)
+
+    def label_index(self, text: str) -> int:
+        """1-based index of a label (0 is the null label); unknown labels map to null."""
+        try:
+            return self.vocabulary.index(text) + 1
+        except ValueError:
+            return NULL_LABEL
+
+    def tokens(self, dt: torch.Tensor, labels: torch.Tensor, drop: torch.Tensor | None = None) -> torch.Tensor:
+        return self.conditions(dt.to(self.device), labels.to(self.device), drop)
+
+    def outstanding_mask(self, current: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Pixels still far from the target (mean absolute RGB difference in [0, 1] units)."""
+        diff = (target - current).abs().mean(dim=1, keepdim=True) / 2
+        return (diff > self.config.outstanding_threshold).to(current.dtype)
+
+    # ------------------------------------------------------------------ image space
+
+    @property
+    def vae(self):
+        """The pretrained VAE of a latent-space model, loaded on first use from ``config.vae``."""
+        if not self.config.vae:
+            return None
+        if "vae" not in self._external:
+            from diffusers import AutoencoderKL
+
+            vae = AutoencoderKL.from_pretrained(self.config.vae).to(self.device).eval()
+            vae.requires_grad_(False)
+            self._external["vae"] = vae
+        return self._external["vae"]
+
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """Images -> the renderer's space (identity in pixel space)."""
+        if self.vae is None:
+            return images
+        with torch.no_grad():
+            latents = self.vae.encode(images.to(self.vae.dtype)).latent_dist.mean
+        return latents.to(images.dtype) * self.config.vae_scaling_factor
+
+    def decode(self, sample: torch.Tensor) -> torch.Tensor:
+        if self.vae is None:
+            return sample.clamp(-1, 1)
+        with torch.no_grad():
+            images = self.vae.decode(sample.to(self.vae.dtype) / self.config.vae_scaling_factor).sample
+        return images.to(sample.dtype).clamp(-1, 1)
+
+    def renderer_input(self, noisy: torch.Tensor, current: torch.Tensor, target: torch.Tensor,
+                       mask: torch.Tensor) -> torch.Tensor:
+        """[noisy next, current, target, mask] with the mask at the renderer's resolution."""
+        if mask.shape[-2:] != noisy.shape[-2:]:
+            mask = F.interpolate(mask, size=noisy.shape[-2:], mode="area")
+        return torch.cat([noisy, current, target, mask], dim=1)
+
+    # ------------------------------------------------------------------ inference pieces
+
+    @torch.no_grad()
+    def predict_instruction(self, current: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Label logits (B, vocabulary) for the next step."""
+        return self.instruction_head(current, target)
+
+    @torch.no_grad()
+    def predict_mask(self, current: torch.Tensor, target: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """Probability (B, 1, H, W) that each pixel changes in the next step."""
+        x = torch.cat([target, current, self.outstanding_mask(current, target)], dim=1)
+        zero = torch.zeros(x.shape[0], device=x.device, dtype=torch.long)
+        return torch.sigmoid(self.mask_generator(x, zero, tokens).sample)
+
+    # ------------------------------------------------------------------ training objective
+
+    def forward(self, current: torch.Tensor, next_frame: torch.Tensor, target: torch.Tensor,
+                mask: torch.Tensor, dt: torch.Tensor, labels: torch.Tensor, drop: torch.Tensor,
+                noise: torch.Tensor, timesteps: torch.Tensor, scheduler, mask_weight: float = 4.0
+                ) -> dict[str, torch.Tensor]:
+        """The three training losses for one batch; noise and timesteps come from the caller
+        so that a resumed run draws exactly what an uninterrupted one would."""
+        tokens = self.conditions(dt, labels, drop)
+        clean = self.encode(next_frame)
+        noisy = scheduler.add_noise(clean, noise, timesteps)
+        pred = self.renderer(self.renderer_input(noisy, self.encode(current), self.encode(target), mask),
+                             timesteps, tokens).sample
+        kind = self.config.prediction_type
+        goal = clean if kind == "sample" else noise if kind == "epsilon" else scheduler.get_velocity(clean, noise, timesteps)
+        # Outside the mask the painter keeps the current canvas, so errors inside it matter most.
+        weight = 1 + mask_weight * F.interpolate(mask, size=pred.shape[-2:], mode="area")
+        render_loss = (weight * (pred - goal) ** 2).mean() / (1 + mask_weight * mask.mean())
+        mask_in = torch.cat([target, current, self.outstanding_mask(current, target)], dim=1)
+        zero = torch.zeros(mask_in.shape[0], device=mask_in.device, dtype=torch.long)
+        mask_logits = self.mask_generator(mask_in, zero, tokens).sample
+        mask_loss = F.binary_cross_entropy_with_logits(mask_logits, mask)
+        known = labels > NULL_LABEL
+        logits = self.instruction_head(current, target)
+        if known.any():
+            instruction_loss = F.cross_entropy(logits[known], labels[known] - 1)
+        else:
+            instruction_loss = logits.sum() * 0.0
+        return {"render": render_loss, "mask": mask_loss, "instruction": instruction_loss}

@@ -1,0 +1,15 @@
+"""DVC stage ``evaluate``: the paper's metrics for the model and two baselines ->
+``reports/evaluate.json`` (metric) and distance-curve plots under ``reports/evaluate/``."""
+
+from inverse_painting.evaluation.stage import run_evaluation, table
+
+from .common import REPORTS, main, stage_params
+
+
+def run():
+    report = run_evaluation(stage_params("evaluate"), REPORTS / "evaluate.json")
+    print(table(report))
+
+
+if __name__ == "__main__":
+    main(run)

@@ -1,0 +1,123 @@
+"""Evaluation: the paper's metrics on known cases, baselines, FID honesty, the stage end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from inverse_painting.annotate.masks import DifferenceMasker
+from inverse_painting.evaluation import (ProcessSequence, crossfade, dtw, fid_status, frechet_distance, mask_iou,
+                                         score_sequence, sequence_from_folder, stroke_process_baseline)
+from inverse_painting.evaluation.baselines import BaselineUnavailable
+from inverse_painting.painting import load_distance
+from inverse_painting.sample import make_landscape
+from inverse_painting.sample.painting import PaintingCanvas
+
+
+def sample_process(seed=7, size=(64, 48), steps=4, dt=30.0) -> ProcessSequence:
+    land = make_landscape(seed, size)
+    canvas = PaintingCanvas(land)
+    frames = [np.full_like(land.final(), 255)]
+    for k in range(1, steps + 1):
+        frames.append(canvas.advance(land.n_strokes * k // steps).copy())
+    return ProcessSequence(f"p{seed}", frames, [k * dt for k in range(steps + 1)], land.final())
+
+
+def test_dtw_and_iou_on_hand_computed_cases():
+    a = np.array([[0, 0], [1, 1], [2, 2]], float)
+    assert dtw(a, a) == 0
+    assert dtw(a, a[[0, 0, 1, 2]]) == 0  # repeating a point costs nothing when warped
+    assert dtw(np.array([[0.0], [1.0]]), np.array([[0.0], [3.0]])) == pytest.approx(2.0)
+    m1, m2 = np.zeros((4, 4), bool), np.zeros((4, 4), bool)
+    m1[:2], m2[1:3] = True, True
+    assert mask_iou(m1, m2) == pytest.approx(4 / 12) and mask_iou(m1, m1) == 1.0
+
+
+def test_a_process_scores_perfectly_against_itself_and_worse_as_a_crossfade():
+    real = sample_process()
+    distance, masker = load_distance(), DifferenceMasker.from_params({})
+    same = score_sequence(real, real, distance, masker)
+    assert same.frame_distance == 0 and same.iou == 1.0 and same.ddc == 0 and same.dts_min == 0
+    fade = crossfade(real.painting_id, real.target, n_frames=6, interval=20.0)
+    assert np.array_equal(fade.frames[-1], real.target) and (fade.frames[0] == 255).all()
+    worse = score_sequence(real, fade, distance, masker)
+    assert worse.frame_distance > 0 and worse.ddc > 0 and worse.iou < 1.0
+    assert worse.dts_min == pytest.approx(abs(120 - 120) / 60) and worse.generated_keyframes == 6
+    assert np.asarray(worse.real_curve)[:, 0].tolist() == [0, 0.5, 1.0, 1.5, 2.0]  # minutes on x
+
+
+def test_stroke_process_baseline_is_used_when_importable_else_unavailable(monkeypatch):
+    import inverse_painting.synth as synth
+
+    target = make_landscape(3, (40, 30)).final()
+    monkeypatch.delattr(synth, "stroke_process", raising=False)
+    with pytest.raises(BaselineUnavailable, match="not importable"):
+        stroke_process_baseline("p", target, 3, 20.0)
+    monkeypatch.setattr(synth, "stroke_process",
+                        lambda image, n: [(image * (k / n)).astype(np.uint8) for k in range(1, n + 1)], raising=False)
+    seq = stroke_process_baseline("p", target, 3, 20.0)
+    assert len(seq.frames) == 4 and seq.times == [0, 20.0, 40.0, 60.0] and (seq.frames[0] == 255).all()
+
+
+def test_fid_is_unavailable_without_inception_weights_and_frechet_is_right():
+    images = [np.zeros((8, 8, 3), np.uint8)] * 3
+    assert fid_status(images, images, None).startswith("unavailable")
+    assert fid_status(images, images, "/no/such/inception.pt").startswith("unavailable")
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(400, 3))
+    assert frechet_distance(a, a) == pytest.approx(0, abs=1e-6)
+    assert frechet_distance(a, a + [2, 0, 0]) == pytest.approx(4.0, rel=1e-3)
+
+
+def test_keyframe_folder_reads_times_from_names(tmp_path):
+    for k, t in [(1, 15), (2, 40), (3, 53)]:
+        Image.fromarray(np.full((20, 30, 3), 40 * k, np.uint8)).save(tmp_path / f"{k:02d}_t{t:04d}s.jpg")
+    (tmp_path / "notes.txt").write_text("ignored")
+    seq = sequence_from_folder(tmp_path)
+    assert seq.times == [0.0, 15.0, 40.0, 53.0] and (seq.frames[0] == 255).all()
+    assert seq.target.shape == (20, 30, 3) and seq.duration_s == 53.0
+
+
+def test_evaluate_stage_reports_model_and_baselines_side_by_side(tmp_path, monkeypatch):
+    import inverse_painting.synth as synth
+    from inverse_painting.evaluation.stage import run_evaluation, table
+    from inverse_painting.models import PaintingModel
+    from inverse_painting.training import write_sample_pairs_dataset
+
+    monkeypatch.delattr(synth, "stroke_process", raising=False)
+    ds = write_sample_pairs_dataset(tmp_path / "ds", {"train": [1], "validation": [3]}, steps=4, size=(64, 48))
+    torch.manual_seed(0)
+    PaintingModel(vocabulary=["sky", "water"], resolution=32, renderer_channels=(8, 16), mask_channels=(8, 16),
+                  head_channels=(8,), token_width=16).save_pretrained(tmp_path / "model")
+    real = tmp_path / "real"
+    real.mkdir()
+    seq = sample_process(seed=9, size=(60, 40), steps=3)
+    for k, (f, t) in enumerate(zip(seq.frames[1:], seq.times[1:]), start=1):
+        Image.fromarray(f).save(real / f"{k:02d}_t{int(t):04d}s.png")
+    params = {"dataset": str(ds), "split": "validation", "paint": str(tmp_path / "none"), "model": str(tmp_path / "model"),
+              "out": str(tmp_path / "eval"), "curves": str(tmp_path / "curves"), "real_sequence": str(real),
+              "interval": 20, "max_frames": 3, "sampler_steps": 1, "eval_long_side": 64, "baseline_frames": "auto"}
+    report = run_evaluation(params, tmp_path / "evaluate.json")
+    assert json.loads((tmp_path / "evaluate.json").read_text()) == json.loads(json.dumps(report))
+    assert report["baseline_frames"] == 4 and report["distance"] == "mean-delta-e/100"
+    for source in ("validation", "real_sequence"):
+        methods = report[source]["methods"]
+        assert methods["stroke_process"]["status"] == "unavailable"
+        for name in ("model", "crossfade"):
+            m = methods[name]
+            assert m["status"] == "ok" and m["paintings"] == 1, (source, name, m)
+            assert 0 <= m["iou"] <= 1 and m["ddc"] >= 0 and m["dts_min"] >= 0
+            assert m["lpips"].startswith("unavailable") and m["fid"].startswith("unavailable")
+    from inverse_painting.training import load_pairs
+
+    real_duration = sum(load_pairs(ds, "validation")["dt"])
+    assert report["validation"]["methods"]["crossfade"]["dts_min"] == pytest.approx(abs(real_duration - 80) / 60,
+                                                                                    abs=1e-4)
+    assert (tmp_path / "curves" / "validation_model.csv").read_text().startswith("minutes,distance")
+    assert (tmp_path / "eval" / "curves_validation_sample-landscape-0003.png").is_file()
+    assert (tmp_path / "eval" / "real_sequence" / "timelapse.mp4").is_file()
+    assert "crossfade" in table(report)

@@ -1,0 +1,129 @@
+"""Painting a picture: the loop's rules, its outputs, the command, the stage."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from typer.testing import CliRunner
+
+from inverse_painting.cli import app
+from inverse_painting.models import PaintingModel
+from inverse_painting.painting import PaintSettings, load_painter, paint
+from inverse_painting.painting.loop import choose_mask
+from inverse_painting.sample import make_landscape
+
+runner = CliRunner(env={"COLUMNS": "300", "NO_COLOR": "1"})
+TINY = dict(resolution=32, renderer_channels=(8, 16, 16), mask_channels=(8, 16, 16), head_channels=(8, 16),
+            token_width=16)
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    torch.manual_seed(0)
+    out = tmp_path_factory.mktemp("painter")
+    PaintingModel(vocabulary=["sky", "mountains", "water"], **TINY).save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def picture(tmp_path_factory):
+    path = tmp_path_factory.mktemp("pic") / "landscape.png"
+    Image.fromarray(make_landscape(4, (90, 60)).final()).save(path)
+    return path
+
+
+def test_choose_mask_follows_thresholds_area_and_overlap():
+    probs = np.zeros((20, 20), np.float32)
+    probs[:10] = 0.45  # half the canvas at 0.45, a sliver at 0.9
+    probs[0, :4] = 0.9
+    outstanding = np.zeros((20, 20), bool)
+    outstanding[15:] = True
+    s = PaintSettings()
+    mask, thr, source = choose_mask(probs, None, outstanding, s)
+    assert (thr, source) == (0.4, "generator") and mask.sum() == 200  # 0.5 gives < 5 % area
+    mask, thr, source = choose_mask(probs, probs > 0.4, outstanding, s)
+    assert source == "outstanding" and np.array_equal(mask, outstanding)  # candidates repeat the last mask
+    mask, thr, source = choose_mask(probs, probs > 0.4, outstanding[::-1], s)
+    assert source == "outstanding" and np.array_equal(mask, outstanding[::-1])
+    mask, thr, source = choose_mask(probs, probs > 0.4, probs > 0.4, s)
+    assert source == "lowest-threshold" and thr == 0.1 and mask.sum() == 200
+    mask, thr, source = choose_mask(np.zeros((20, 20), np.float32), None, np.zeros((20, 20), bool), s)
+    assert source == "outstanding" and mask.all()  # nothing left to choose: the whole canvas
+
+
+def test_unchanging_renderer_stops_after_two_small_changes(model_dir, monkeypatch):
+    import inverse_painting.models.sampler as sampler
+
+    monkeypatch.setattr(sampler, "render_next", lambda model, current, *a, **k: (current, 1))
+    result = paint(load_painter(model_dir), make_landscape(2, (48, 32)).final(), PaintSettings(max_frames=10))
+    assert len(result.steps) == 2 and "consecutive" in result.stop_reason
+    assert all(np.array_equal(f, result.frames[0]) for f in result.frames)
+
+
+def test_rendering_the_target_converges_and_stops_on_distance(model_dir, monkeypatch):
+    import inverse_painting.models.sampler as sampler
+
+    monkeypatch.setattr(sampler, "render_next", lambda model, current, target, *a, **k: (target, 1))
+    target = make_landscape(2, (64, 48)).final()
+    result = paint(load_painter(model_dir), target, PaintSettings(max_frames=25, stop_fallback=0.02))
+    distances = [s.distance for s in result.steps]
+    assert distances[-1] < distances[0] and result.stop_reason.startswith("distance to target")
+    assert distances[-1] < 0.02
+
+
+def test_paint_command_writes_every_output_and_keeps_pixels_outside_masks(model_dir, picture, tmp_path):
+    out = tmp_path / "video.mp4"
+    r = runner.invoke(app, ["paint", str(picture), "--model", str(model_dir), "--max-frames", "3",
+                            "--interval", "15", "--out", str(out), "--sampler-steps", "2"])
+    assert r.exit_code == 0, r.output
+    folder = tmp_path / "video"
+    record = json.loads((folder / "paint.json").read_text())
+    n = record["keyframes"]
+    assert 1 <= n <= 3 and record["unet_passes"] == n * 3  # mask generator + 2 sampler steps
+    assert [s["t_s"] for s in record["steps"]] == [15.0 * (k + 1) for k in range(n)]
+    frames = [np.asarray(Image.open(folder / "frames" / f"{k:03d}.png")) for k in range(n + 1)]
+    assert frames[0].shape == (60, 90, 3) and (frames[0] == 255).all()  # input aspect kept, white start
+    for k in range(1, n + 1):
+        mask = np.asarray(Image.open(folder / "masks" / f"{k:03d}.png")) > 0
+        assert np.array_equal(frames[k][~mask], frames[k - 1][~mask])
+    from inverse_painting.media import probe_video
+
+    info = probe_video(out)
+    assert (info.width, info.height) == (90, 60) and info.n_frames >= n + 1
+    assert Image.open(folder / "timelapse.gif").n_frames >= n + 1
+    time_map = np.asarray(Image.open(folder / "time_map.png"))
+    assert time_map.shape == (60, 90, 3) and time_map.any()
+    assert cv2.imread(str(folder / "contact_sheet.png")).shape[1] >= 160 * (n + 1) - 1
+
+
+def test_paint_command_rejects_unreadable_images_clearly(model_dir, tmp_path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not an image at all")
+    r = runner.invoke(app, ["paint", str(bad), "--model", str(model_dir), "--out", str(tmp_path / "o.mp4")])
+    assert r.exit_code == 2 and "not a readable image" in r.output
+    r = runner.invoke(app, ["paint", str(bad), "--model", str(tmp_path / "nowhere")])
+    assert r.exit_code == 2 and "no trained painting model" in r.output
+
+
+def test_paint_stage_paints_each_held_out_target_once(model_dir, tmp_path):
+    from inverse_painting.painting.stage import paint_item, paint_items
+    from inverse_painting.pipeline import run_stage
+    from inverse_painting.training import load_pairs, write_sample_pairs_dataset
+
+    ds = write_sample_pairs_dataset(tmp_path / "ds", {"train": [5, 6], "validation": [5, 6]}, steps=3, size=(48, 32))
+    params = {"dataset": str(ds), "split": "validation", "model": str(model_dir), "max_frames": 2,
+              "sampler_steps": 1, "lpips_weights": "", "interval": "auto"}
+    items = paint_items(str(ds), "validation", str(model_dir))
+    assert [i.id for i in items] == ["sample-landscape-0005", "sample-landscape-0006"]
+    report = run_stage("paint", items, paint_item, tmp_path / "paint", params, progress=False)
+    assert report.ok == 2 and (tmp_path / "paint" / "sample-landscape-0006" / "timelapse.mp4").is_file()
+    record = json.loads((tmp_path / "paint" / "sample-landscape-0005" / "paint.json").read_text())
+    dts = load_pairs(ds, "train")["dt"]  # auto: the median step of the train split
+    assert record["settings"]["interval"] == pytest.approx(float(np.median(dts)))
+    again = run_stage("paint", items, paint_item, tmp_path / "paint", params, progress=False)
+    assert again.cached == 2
