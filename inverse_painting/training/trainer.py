@@ -18,6 +18,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ..pipeline import atomic_write_text
+from ..pipeline.executor import sweep_temporaries
 from .checkpoints import list_checkpoints, load_checkpoint, save_checkpoint
 from .data import PairsData, load_pairs
 
@@ -114,6 +116,29 @@ def _total(losses: dict, cfg: TrainConfig):
     return losses["render"] + cfg.mask_loss_weight * losses["mask"] + cfg.instruction_loss_weight * losses["instruction"]
 
 
+def _trim_live_plots(live_dir: str | Path, step: int) -> None:
+    """Drop dvclive metric rows logged after ``step``.
+
+    A killed run logged steps past its last checkpoint; the resumed run logs them again,
+    and dvclive appends, so without this the curves would hold those steps twice.
+    """
+    for tsv in (Path(live_dir) / "plots" / "metrics").rglob("*.tsv"):
+        lines = tsv.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not lines:
+            continue
+        column = lines[0].rstrip("\r\n").split("\t").index("step") if "step" in lines[0] else 0
+        kept = [line for line in lines[1:] if line.endswith("\n") and _row_step(line, column) <= step]
+        if len(kept) != len(lines) - 1:
+            atomic_write_text(tsv, "".join(lines[:1] + kept))
+
+
+def _row_step(line: str, column: int) -> float:
+    try:
+        return float(line.split("\t")[column])
+    except (IndexError, ValueError):
+        return float("inf")  # a half-written row: drop it
+
+
 def build_model(cfg: TrainConfig, vocabulary: list[str]):
     from ..models import PaintingModel
 
@@ -150,6 +175,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainResult:
 
     start_step, history = 0, []
     digest = cfg.model_hash()
+    if accelerator.is_main_process:
+        sweep_temporaries(ckpt_dir)  # a checkpoint a killed run was still writing
     previous = list_checkpoints(ckpt_dir)
     if previous:
         saved = json.loads((previous[-1] / "state.json").read_text())
@@ -169,6 +196,8 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainResult:
     if cfg.live_dir and accelerator.is_main_process:
         from dvclive import Live
 
+        if start_step > 0:
+            _trim_live_plots(cfg.live_dir, start_step)
         live = Live(cfg.live_dir, resume=start_step > 0, save_dvc_exp=False, dvcyaml=False)
         live.log_params({k: v for k, v in asdict(cfg).items() if not isinstance(v, list)})
 

@@ -1,0 +1,147 @@
+"""kill -9 ``canvas``, ``synth`` and ``train`` mid-run, rerun: same outputs as an uninterrupted run.
+
+Per-item stages must not redo finished items; training must resume from its last checkpoint
+and end with the weights of a run that was never stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from pathlib import Path
+from typing import Callable
+
+import pytest
+from safetensors.torch import load_file
+
+from inverse_painting.pipeline import read_ledger, run_stage
+
+from test_kill_resume import digest_tree, make_project, start_stage
+
+pytestmark = pytest.mark.slow
+MARKERS = "_markers"
+WEIGHTS = "models/painter/diffusion_pytorch_model.safetensors"
+
+
+def run_and_kill(project: Path, stage: str, ready: Callable[[], bool], limit_s: float = 240) -> None:
+    """Start ``stage``, SIGKILL it as soon as ``ready()``; fail if it finished first."""
+    proc = start_stage(project, stage)
+    deadline = time.time() + limit_s
+    while time.time() < deadline and proc.poll() is None and not ready():
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait() == -signal.SIGKILL, "the stage ended before it could be killed mid-run"
+
+
+def finished_items(out: Path) -> list[str]:
+    return sorted(p.stem for p in (out / MARKERS).glob("*.json"))
+
+
+def assert_resumed_like_clean(clean_out: Path, killed_out: Path, finished: list[str], items: int) -> None:
+    """Outputs byte-identical, finished items cached (not redone), nothing temporary left."""
+    outputs = {k: v for k, v in digest_tree(killed_out).items() if not k.startswith(MARKERS)}
+    assert outputs == {k: v for k, v in digest_tree(clean_out).items() if not k.startswith(MARKERS)}
+    # Markers are bookkeeping (their rows may carry timings): same items, params and outputs.
+    for marker in (clean_out / MARKERS).glob("*.json"):
+        a, b = json.loads(marker.read_text()), json.loads((killed_out / MARKERS / marker.name).read_text())
+        assert (a["params_hash"], a["row"]["status"], a["row"]["outputs"]) == \
+               (b["params_hash"], b["row"]["status"], b["row"]["outputs"]), marker.name
+    rows = {r.item_id: r for r in read_ledger(killed_out / "ledger.jsonl")}
+    assert len(rows) == items and all(r.status == "ok" for r in rows.values())
+    assert all(rows[i].cached for i in finished)
+    assert sum(not r.cached for r in rows.values()) == items - len(finished)
+    assert not [p for p in killed_out.rglob("*") if ".tmp" in p.name]
+
+
+def kill_item_stage_and_resume(tmp_path: Path, stage: str, params: dict, items: int) -> Path:
+    """Run ``stage`` once straight and once killed after its first item then rerun; compare."""
+    clean = make_project(tmp_path / "clean", params, "")
+    assert start_stage(clean, stage).wait(timeout=300) == 0
+    killed = make_project(tmp_path / "killed", params, "")
+    out = killed / params[stage]["out"]
+    run_and_kill(killed, stage, lambda: len(finished_items(out)) >= 1)
+    finished = finished_items(out)
+    assert 1 <= len(finished) < items, finished
+    assert start_stage(killed, stage).wait(timeout=300) == 0
+    assert_resumed_like_clean(clean / params[stage]["out"], out, finished, items)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sampled_frames(tmp_path_factory) -> Path:
+    """Frames of four short sample videos (fetch + frames run in this process)."""
+    from inverse_painting.ingest.download import DownloadOptions, expand_sources
+    from inverse_painting.ingest.fetch import fetch_item
+    from inverse_painting.ingest.frames import fetched_items, frames_item
+    from inverse_painting.ingest.sources import load_manifest
+
+    root = tmp_path_factory.mktemp("canvas-inputs")
+    (root / "sources.yaml").write_text(
+        "sources:\n" + "".join(f"  - url: sample://landscape/{s}?duration=16&fps=4\n" for s in (51, 52, 53, 54)))
+    items = expand_sources(load_manifest(root / "sources.yaml"), DownloadOptions.from_params(None))
+    run_stage("fetch", items, fetch_item, root / "raw", {}, progress=False)
+    run_stage("frames", fetched_items(root / "raw"), frames_item, root / "frames",
+              {"rate": 2.0, "backend": "auto", "jpeg_quality": 90}, progress=False)
+    return root / "frames"
+
+
+def test_canvas_killed_mid_run_resumes_to_identical_outputs(tmp_path, sampled_frames):
+    params = {"canvas": {"frames": str(sampled_frames), "out": "data/canvas", "backend": "classical",
+                         "width": 192, "margin": 0.15, "workers": 1}}
+    kill_item_stage_and_resume(tmp_path, "canvas", params, items=4)
+
+
+def test_synth_killed_mid_run_resumes_to_identical_outputs(tmp_path):
+    params = {"synth": {"input": "sample://stills?seeds=100-103&width=160", "out": "data/synth", "size": 128,
+                        "strokes": 160, "pass_widths": [0.09, 0.03], "pass_shares": [0.4, 0.6], "steps": [25, 25],
+                        "layers": 2, "region_clusters": 4, "frames": 6, "video_fps": 4, "gif": True, "seed": 0,
+                        "threads": 1, "workers": 1}}
+    out = kill_item_stage_and_resume(tmp_path, "synth", params, items=4)
+    # Every kind of output took part in the comparison, videos included.
+    assert {Path(k).suffix for k in digest_tree(out)} >= {".png", ".json", ".parquet", ".mp4", ".gif", ".jpg"}
+
+
+def _plots(live: Path) -> dict[str, str]:
+    return {str(p.relative_to(live)): p.read_text() for p in sorted((live / "plots").rglob("*.tsv"))}
+
+
+def test_train_killed_after_a_checkpoint_resumes_from_it_to_the_same_weights(tmp_path):
+    from inverse_painting.training import write_sample_pairs_dataset
+
+    dataset = write_sample_pairs_dataset(tmp_path / "pairs", {"train": [1, 2], "validation": [3]}, steps=5,
+                                         size=(64, 48))
+    params = {"train": {"dataset": str(dataset), "out": "models/painter", "live_dir": "dvclive", "resolution": 32,
+                        "renderer_channels": [8, 16, 16], "mask_channels": [8, 16, 16], "head_channels": [8, 16],
+                        "token_width": 16, "batch_size": 2, "warmup_steps": 2, "steps": 60, "checkpoint_every": 10,
+                        "keep_checkpoints": 2, "eval_every": 20, "log_every": 5, "threads": 1, "device": "cpu"}}
+    clean = make_project(tmp_path / "clean", params, "")
+    assert start_stage(clean, "train").wait(timeout=300) == 0
+    killed = make_project(tmp_path / "killed", params, "")
+    ckpts = killed / "models/painter/checkpoints"
+    loss_tsv = killed / "dvclive/plots/metrics/train/loss.tsv"
+
+    def past_a_checkpoint() -> bool:  # steps logged after the checkpoint will be logged again on resume
+        if not (ckpts / "step-0000020" / "state.json").exists():
+            return False
+        lines = loss_tsv.read_text().splitlines()
+        return len(lines) > 1 and lines[-1].split("\t")[0] == "25"
+
+    run_and_kill(killed, "train", past_a_checkpoint)
+    saved = sorted(p.name for p in ckpts.glob("step-*") if (p / "state.json").exists())
+    last = int(saved[-1].split("-")[1])
+    assert 20 <= last < 60 and not (killed / WEIGHTS).exists()
+    assert start_stage(killed, "train").wait(timeout=300) == 0
+
+    report = json.loads((killed / "reports/train.json").read_text())
+    assert report["resumed_from"] == last and report["steps"] == 60
+    # Same seeds per step and the optimizer state restored: bitwise-equal weights on CPU.
+    final = load_file(killed / WEIGHTS)
+    reference = load_file(clean / WEIGHTS)
+    assert final.keys() == reference.keys()
+    assert all(final[k].equal(reference[k]) for k in reference)
+    assert sorted(p.name for p in ckpts.iterdir()) == ["step-0000050", "step-0000060"]
+    history = json.loads((killed / "models/painter/training.json").read_text())["history"]
+    assert history == json.loads((clean / "models/painter/training.json").read_text())["history"]
+    assert _plots(killed / "dvclive") == _plots(clean / "dvclive")  # no step logged twice
+    assert not [p for p in (killed / "models").rglob("*") if ".tmp" in p.name]
