@@ -67,7 +67,8 @@ def annotate_sequence(seq: PaintingSequence, out_dir: str | os.PathLike, params:
     images = [read_image(seq.path(k)) for k in seq.keyframes]
     shape = images[-1].shape
     if any(im.shape != shape for im in images):
-        raise SequenceError(f"{seq.painting_id}: keyframes differ in size")
+        sizes = ", ".join(f"{k.file} {im.shape[1]}x{im.shape[0]}" for k, im in zip(seq.keyframes, images))
+        raise SequenceError(f"{seq.painting_id}: keyframes differ in size ({sizes})")
     frames = list(seq.keyframes)
     blank_is_keyframe = len(images) > 1 and is_blank_canvas(images[0], masker.settings.lab_threshold)
     if blank_is_keyframe:

@@ -85,6 +85,9 @@ def clean_item(item: Item, ctx: ItemContext) -> ItemResult:
         views.append(view[ys.min():ys.max() + 1, xs.min():xs.max() + 1])
         times.append(float(row["t"]))
         sources.append(i)
+    if not views:  # nothing clean to keep: an empty sequence would only fail downstream
+        return ItemResult.skipped(f"every frame occluded: a hand or brush covers the canvas in all {len(present)} "
+                                  "frames that show it", occluded=len(present))
     config = KeyframeConfig(**{k: float(p[k]) for k in ("pixel_change", "min_change", "duplicate_change",
                                                           "regress_tolerance") if k in p})
     verdicts = select_keyframes(views, times, config)

@@ -16,17 +16,23 @@ class UnreadableImage(ValueError):
     """The file is missing, empty or not an image we can decode."""
 
 
-def read_image(path: str | os.PathLike) -> np.ndarray:
+def read_image(path: str | os.PathLike, min_side: int | None = None) -> np.ndarray:
     """Read any PIL-readable image as RGB uint8, honouring EXIF rotation.
 
     Grayscale, palette, CMYK, 16-bit and alpha images are converted (alpha composited
-    over white, since a painting's unpainted canvas is white).
+    over white, since a painting's unpainted canvas is white). With ``min_side``, a JPEG
+    may be decoded at 1/2, 1/4 or 1/8 scale as long as both sides stay >= ``min_side``
+    (a caller about to shrink a 8000 px photo then decodes a fraction of its pixels).
     """
     path = Path(path)
     if not path.is_file():
         raise UnreadableImage(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise UnreadableImage(f"{path}: empty file (0 bytes)")
     try:
         with Image.open(path) as im:
+            if min_side:
+                im.draft(im.mode, (int(min_side), int(min_side)))  # a no-op for formats other than JPEG
             im = ImageOps.exif_transpose(im)
             if im.mode in ("I;16", "I;16B", "I;16L", "I"):
                 arr = np.asarray(im, dtype=np.float64)

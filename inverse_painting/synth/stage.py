@@ -116,8 +116,9 @@ def synth_items(params: dict[str, Any]) -> list[Item]:
     return items[:limit] if limit > 0 else items
 
 
-def load_item_image(item: Item) -> tuple[np.ndarray, dict[str, Any]]:
-    """The item's image and its provenance fields for ``sequence.json``."""
+def load_item_image(item: Item, size: int | None = None) -> tuple[np.ndarray, dict[str, Any]]:
+    """The item's image and its provenance fields for ``sequence.json``; with ``size`` (the
+    working long side), a large JPEG is decoded at reduced scale, no smaller than needed."""
     p = item.payload
     if "sample_seed" in p:
         from ..sample import generate_still
@@ -127,7 +128,7 @@ def load_item_image(item: Item) -> tuple[np.ndarray, dict[str, Any]]:
             "licence": "generated (sample world)", "uploader": "inverse-painting sample world",
             "title": f"sample landscape {p['sample_seed']}"}
     source = f"hf://{p['dataset']}#{p['split']}/{p['row']}" if "dataset" in p else p["path"]
-    return read_image(p["path"]), {"source_url": source, "licence": "", "uploader": "", "title": item.id}
+    return read_image(p["path"], min_side=size), {"source_url": source, "licence": "", "uploader": "", "title": item.id}
 
 
 def synth_item(item: Item, ctx: ItemContext) -> ItemResult:
@@ -140,7 +141,7 @@ def synth_item(item: Item, ctx: ItemContext) -> ItemResult:
     from .process import render_process
 
     cfg = SynthConfig.from_mapping(ctx.params)
-    image, provenance = load_item_image(item)
+    image, provenance = load_item_image(item, cfg.size)
     work = working_image(image, cfg.size)
     started = time.perf_counter()
     depth = load_depth_backend(cfg.depth_backend, cfg.depth_model).predict([work])[0]
@@ -153,9 +154,10 @@ def synth_item(item: Item, ctx: ItemContext) -> ItemResult:
         "painting_id": item.id, "psnr": round(dec.psnr, 3), "strokes": len(dec.strokes),
         "keyframes": len(proc.frames), "size": list(dec.size), "depth_backend": cfg.depth_backend,
         "depth_spearman": round(order_depth_spearman(proc.first_painted, 1 - dec.depth_map), 4),
-        "seconds": {"depth": round(depth_s, 3), "decompose": round(dec.seconds, 3), "render": round(render_s, 3)},
-        "groups": dec.groups, "config": cfg.to_dict(),
+        # Timings go to the ledger only: synth.json must be byte-identical when an item is redone.
+        "groups": [{k: v for k, v in g.items() if k != "seconds"} for g in dec.groups], "config": cfg.to_dict(),
     }
+    seconds = {"depth": round(depth_s, 3), "decompose": round(dec.seconds, 3), "render": round(render_s, 3)}
     if "sample_seed" in item.payload:  # the sample world knows its true back-to-front order
         import cv2
 
@@ -170,5 +172,5 @@ def synth_item(item: Item, ctx: ItemContext) -> ItemResult:
     info = {k: stats[k] for k in ("psnr", "strokes", "keyframes", "depth_spearman") if k in stats}
     if "ground_truth_spearman" in stats:
         info["ground_truth_spearman"] = stats["ground_truth_spearman"]
-    info["decompose_s"] = stats["seconds"]["decompose"]
+    info["decompose_s"] = seconds["decompose"]
     return ItemResult.ok([f"{item.id}/{f}" for f in files], **info)
