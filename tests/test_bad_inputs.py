@@ -115,3 +115,23 @@ def test_a_100000_row_source_list(tmp_path):
     yml = tmp_path / "sources.yaml"
     yml.write_text("sources:\n" + "".join(f"  - url: sample://landscape/{i}\n" for i in range(100_000)))
     assert len(load_manifest(yml)) == 100_000
+
+
+def test_credentials_in_source_urls_never_reach_outputs(tmp_path, short_sample, monkeypatch):
+    from inverse_painting.ingest.fetch import fetch_item
+    from inverse_painting.pipeline import Item
+    from inverse_painting.pipeline.redact import redact
+
+    monkeypatch.setenv("HF_TOKEN", "hf_FAKEsecretvalue123456")
+    assert redact("https://bob:pa55@host/v.mp4?token=abc&x=1") == "https://***@host/v.mp4?token=***&x=1"
+    assert redact("failed with hf_FAKEsecretvalue123456") == "failed with ***"
+    url = "https://bob:pa55word@127.0.0.1:9/clip.mp4?access_token=s3cr3t"  # refused: never contacted
+    items = [Item("remote", {"url": url, "kind": "remote", "split": "auto", "genre": "", "medium": "", "licence": "",
+                             "painter": "", "id": None, "extra": {}}),
+             Item("local", {"url": str(short_sample[0] / "video.mp4"), "kind": "local", "split": "auto", "genre": "",
+                            "medium": "", "licence": "", "painter": "", "id": None, "extra": {"note": url}})]
+    run_stage("fetch", items, fetch_item, tmp_path, {"download": {"allow_local": False}}, progress=False,
+              max_failure_fraction=1.0)
+    text = "".join(p.read_text(errors="ignore") for p in tmp_path.rglob("*.json*"))
+    assert "pa55word" not in text and "s3cr3t" not in text and "hf_FAKE" not in text
+    assert (tmp_path / "local" / "info.json").exists()

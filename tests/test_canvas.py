@@ -57,6 +57,9 @@ def tiny_grounding_dino(folder: Path) -> Path:
                                  decoder_layers=2, encoder_attention_heads=2, decoder_attention_heads=2,
                                  encoder_ffn_dim=32, decoder_ffn_dim=32, num_queries=10, num_feature_levels=2,
                                  encoder_n_points=1, decoder_n_points=1, max_text_len=32)
+    import torch
+
+    torch.manual_seed(0)  # random weights, but the same ones every run
     GroundingDinoForObjectDetection(config).save_pretrained(folder)
     processor = GroundingDinoProcessor(tokenizer=BertTokenizer.from_pretrained(str(folder)),
                                        image_processor=GroundingDinoImageProcessor(

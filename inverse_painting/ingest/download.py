@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from ..pipeline.redact import redact_value
 from ..pipeline import Item, ItemContext, ItemResult, atomic_dir, atomic_write_json
 from .sources import Source, default_item_id, sanitize_id
 
@@ -239,7 +240,8 @@ def download_item(item: Item, ctx: ItemContext) -> ItemResult:
         shutil.move(str(video), final)
         info_json = partial / "video.info.json"
         if info_json.exists():
-            shutil.move(str(info_json), tmp / "video.info.json")
+            raw_info = json.loads(info_json.read_text(encoding="utf-8"))
+            atomic_write_json(tmp / "video.info.json", redact_value(raw_info))
         extra = {
             "title": info.get("title") or item.id, "uploader": info.get("uploader") or payload.get("painter", ""),
             "channel": info.get("channel"), "upload_date": info.get("upload_date"),

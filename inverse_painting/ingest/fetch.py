@@ -13,6 +13,7 @@ from typing import Any
 
 from ..media.video import probe_video
 from ..pipeline import Item, ItemContext, ItemResult, atomic_dir, atomic_write_json
+from ..pipeline.redact import redact_value
 from ..sample.uri import parse_sample_uri
 from ..sample.video import generate_sample_video
 from .sources import Source, default_item_id
@@ -35,7 +36,7 @@ def _info(item: Item, video: Path, extra: dict[str, Any]) -> dict[str, Any]:
         "width": v.width, "height": v.height, "fps": v.fps, "codec": v.codec, "ground_truth": None,
     }
     info.update(extra)
-    return info
+    return redact_value(info)  # no credentials from URLs in files that get published
 
 
 def fetch_item(item: Item, ctx: ItemContext) -> ItemResult:

@@ -30,6 +30,7 @@ from tqdm.auto import tqdm
 
 from .atomic import atomic_write_json
 from .ledger import FAILED, OK, SKIPPED, LedgerRow, LedgerWriter, write_ledger
+from .redact import redact, redact_value
 
 log = logging.getLogger(__name__)
 
@@ -170,12 +171,13 @@ def _run_one(fn: Callable[[Item, ItemContext], ItemResult], item: Item, ctx: Ite
         result = fn(item, ctx)
         if not isinstance(result, ItemResult):
             raise TypeError(f"stage function returned {type(result).__name__}, not ItemResult")
-        row = LedgerRow(item.id, result.status, result.reason, 0.0, result.outputs, False, result.info)
+        row = LedgerRow(item.id, result.status, redact(result.reason), 0.0, result.outputs, False,
+                        redact_value(result.info))
     except Exception as exc:  # noqa: BLE001 - one bad item must never kill the stage
         tb = traceback.format_exc(limit=6)
         log.debug("item %s failed:\n%s", item.id, tb)
-        row = LedgerRow(item.id, FAILED, f"{type(exc).__name__}: {exc}"[:2000], 0.0, [], False,
-                        {"traceback": tb[-4000:]})
+        row = LedgerRow(item.id, FAILED, redact(f"{type(exc).__name__}: {exc}")[:2000], 0.0, [], False,
+                        {"traceback": redact(tb[-4000:])})
     row.seconds = round(time.perf_counter() - start, 4)
     return row
 
