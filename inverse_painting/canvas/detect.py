@@ -70,7 +70,7 @@ class ClassicalCanvasDetector:
         small = cv2.resize(image, (self.work_width, int(round(h * scale))), interpolation=cv2.INTER_AREA)
         grads = colour_gradients(small)
         found = []
-        for quad in self._candidates(small):
+        for quad in _distinct(self._candidates(small)):
             quad = refine_quad(grads, quad, search=6.0)
             if self._plausible(quad, small.shape):
                 found.append(Detection(quad, edge_support(grads, quad)))
@@ -125,6 +125,16 @@ class ClassicalCanvasDetector:
                 if quad is not None:
                     quads.append(scale_quad(quad, 2.0))
         return quads
+
+
+def _distinct(quads: list[np.ndarray], tolerance: float = 3.0) -> list[np.ndarray]:
+    """Drop candidates whose corners all lie within ``tolerance`` px of an earlier one's:
+    the masks often outline the same canvas, and refining it twice gains nothing."""
+    kept: list[np.ndarray] = []
+    for q in quads:
+        if not any(np.abs(q - k).max() <= tolerance for k in kept):
+            kept.append(q)
+    return kept
 
 
 def make_canvas_detector(backend: str, **options) -> CanvasDetector:

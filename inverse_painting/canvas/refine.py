@@ -85,11 +85,18 @@ def _fit_side(grads, p0, p1, search, min_edge):
     for _ in range(2):  # fit, drop points far off the line (hand outlines), refit
         vx, vy, x0, y0 = cv2.fitLine(pts.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
         resid = np.abs((pts[:, 0] - x0) * vy - (pts[:, 1] - y0) * vx)
-        keep = resid < max(1.5, 2.5 * np.median(resid))
+        keep = resid < max(1.5, 2.5 * _median(resid))
         if keep.sum() < 6 or keep.all():
             break
         pts = pts[keep]
     return np.array([x0, y0], np.float64), np.array([vx, vy], np.float64)
+
+
+def _median(values: np.ndarray) -> float:
+    """np.median for a few dozen values, without its per-call overhead (this runs per side and frame)."""
+    s = np.sort(values)
+    m = len(s)
+    return float(0.5 * (s[(m - 1) // 2] + s[m // 2]))
 
 
 def _intersect(a, b) -> np.ndarray:

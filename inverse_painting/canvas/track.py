@@ -20,6 +20,8 @@ from typing import Callable
 import cv2
 import numpy as np
 
+from ..media.stacks import temporal_median
+
 from .detect import CanvasDetector, Detection
 from .geometry import apply_homography, quad_aspect, scale_quad
 from .motion import IDENTITY, Motion, MotionEstimator, split_segments
@@ -198,5 +200,5 @@ def _median_gradients(load, members: list[int], chain, frame_size, config):
         small = cv2.resize(load(int(k)), size, interpolation=cv2.INTER_AREA)
         warp = S @ np.linalg.inv(chain[k]) @ np.linalg.inv(S)
         stack.append(cv2.warpPerspective(small, warp, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
-    median = np.median(np.stack(stack), axis=0).astype(np.uint8) if len(stack) > 1 else stack[0]
+    median = temporal_median(np.stack(stack))
     return colour_gradients(median)
