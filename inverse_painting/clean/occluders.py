@@ -102,10 +102,11 @@ class ClassicalOccluderDetector:
     name = "classical"
 
     def __init__(self, window: int = 3, deviation: float = 30.0, min_skin_px: int = 6, min_skin_share: float = 0.25,
-                 min_cross_px: int = 4):
+                 min_cross_px: int = 4, reach_px: int = 3):
         self.window = window  # frames on each side in the temporal median
         self.deviation = deviation  # grey levels
         self.min_skin_px, self.min_skin_share, self.min_cross_px = min_skin_px, min_skin_share, min_cross_px
+        self.reach_px = int(reach_px)  # analysis pixels around a hand also counted as covered
 
     def detect(self, frames: AnalysisFrames, load: Loader | None = None) -> list[Occlusion]:
         n = len(frames)
@@ -149,6 +150,11 @@ class ClassicalOccluderDetector:
             keep = skin_like | ((n_in >= self.min_cross_px) & (n_out >= self.min_cross_px))
             keep[0] = False
             mask = keep[labels]
+            if self.reach_px > 0 and mask.any():
+                # A brush held by a hand beside the canvas is often too thin to survive at this
+                # scale: count the canvas within reach of a hand or arm as covered too.
+                kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * self.reach_px + 1,) * 2)
+                mask = cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
             fraction = float((mask & inside).sum() / inside.sum())
             if fraction <= 0:
                 out.append(Occlusion(0.0))
@@ -191,7 +197,7 @@ class GroundingDinoOccluderDetector:
 def make_occluder_detector(backend: str, **options) -> OccluderDetector:
     """Build the occluder detector named in params: ``classical`` or ``grounding-dino``."""
     if backend == "classical":
-        keys = ("window", "deviation", "min_skin_px", "min_skin_share", "min_cross_px")
+        keys = ("window", "deviation", "min_skin_px", "min_skin_share", "min_cross_px", "reach_px")
         return ClassicalOccluderDetector(**{k: v for k, v in options.items() if k in keys})
     if backend == "grounding-dino":
         return GroundingDinoOccluderDetector(**options)

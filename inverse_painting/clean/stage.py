@@ -20,7 +20,7 @@ from .keyframes import KeyframeConfig, select_keyframes
 from .occluders import analysis_frames, make_occluder_detector
 
 SEQUENCE_NAME = "sequence.json"
-OCCLUDER_KEYS = ("window", "deviation", "min_skin_px", "min_cross_px", "model", "prompt", "box_threshold",
+OCCLUDER_KEYS = ("window", "deviation", "min_skin_px", "min_cross_px", "reach_px", "model", "prompt", "box_threshold",
                  "text_threshold", "device", "batch_size")
 
 
@@ -59,11 +59,13 @@ def clean_item(item: Item, ctx: ItemContext) -> ItemResult:
         return read_image(canvas_dir / present[i]["file"])
 
     frames = analysis_frames(load, len(present), tuple(index["canvas_box"]), int(p.get("analysis_width", 200)))
-    detector = make_occluder_detector(str(p.get("backend", "classical")),
-                                      **{k: p[k] for k in OCCLUDER_KEYS if k in p})
+    fill = str(p.get("occluded", "drop")) == "fill"
+    options = {k: p[k] for k in OCCLUDER_KEYS if k in p}
+    if fill:
+        options["reach_px"] = 0  # filling copies pixels: only those really covered, not their surroundings
+    detector = make_occluder_detector(str(p.get("backend", "classical")), **options)
     occlusions = detector.detect(frames, load)
     min_fraction = float(p.get("min_occluder_fraction", 0.0005))
-    fill = str(p.get("occluded", "drop")) == "fill"
     x0, y0, x1, y1 = index["canvas_box"]
 
     views, times, sources, filled = [], [], [], {}
