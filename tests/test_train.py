@@ -74,3 +74,18 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(dataset, tmp_path):
     # Another configuration never resumes these checkpoints.
     other = train(config(dataset, tmp_path / "b", steps=4, lr=5e-4, checkpoint_every=0, eval_every=0), progress=False)
     assert other.resumed_from == 0
+
+
+def test_a_changed_dataset_is_trained_afresh_not_resumed(dataset, tmp_path):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(dataset, data)
+    cfg = config(data, tmp_path / "m", steps=4, checkpoint_every=2)
+    assert train(cfg, progress=False).resumed_from == 0
+    assert train(cfg, progress=False).resumed_from == 4  # same config, same data: nothing to redo
+    shard = sorted((data / "data").rglob("train-*.parquet"))[0]
+    rows = load_pairs(data, "train").select(range(6))
+    rows.to_parquet(str(shard.with_suffix(".tmp")))
+    shard.with_suffix(".tmp").replace(shard)  # the same path, other rows
+    assert train(cfg, progress=False).resumed_from == 0

@@ -24,6 +24,22 @@ def dataset_configs(root: str | os.PathLike, split: str) -> list[str]:
     return [c for c in CONFIGS if any((data / c).glob(f"{split}-*.parquet"))]
 
 
+def dataset_fingerprint(root: str | os.PathLike, configs: Sequence[str] | None = None) -> str:
+    """Content hash of the dataset's parquet shards (the configs trained on): a checkpoint
+    is resumed only by a run over the very same data."""
+    import hashlib
+
+    root = Path(root)
+    digest = hashlib.sha256()
+    for config in sorted(configs or CONFIGS):
+        for shard in sorted((root / "data" / config).glob("*.parquet")):
+            digest.update(f"{config}/{shard.name}\0".encode())
+            with open(shard, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+    return digest.hexdigest()[:16]
+
+
 def load_pairs(root: str | os.PathLike, split: str, configs: Sequence[str] | None = None):
     """The rows of ``split`` over the given (default: all present) configs, as one datasets.Dataset."""
     import datasets

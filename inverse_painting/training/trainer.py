@@ -21,7 +21,7 @@ from typing import Any
 from ..pipeline import atomic_write_text
 from ..pipeline.executor import sweep_temporaries
 from .checkpoints import list_checkpoints, load_checkpoint, save_checkpoint
-from .data import PairsData, load_pairs
+from .data import PairsData, dataset_fingerprint, load_pairs
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,9 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainResult:
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
     start_step, history = 0, []
-    digest = cfg.model_hash()
+    # Resume only a run of the same configuration over the same data.
+    digest = hashlib.sha256(f"{cfg.model_hash()}:{dataset_fingerprint(cfg.dataset, cfg.configs)}".encode()
+                            ).hexdigest()[:16]
     if accelerator.is_main_process:
         sweep_temporaries(ckpt_dir)  # a checkpoint a killed run was still writing
     previous = list_checkpoints(ckpt_dir)
