@@ -299,8 +299,9 @@ def _run_pool(fn, ctx: ItemContext, todo: deque, workers: int, record) -> None:
         try:
             while todo or in_flight:
                 while todo and len(in_flight) < workers * 2:
-                    item, digest = todo.popleft()
-                    in_flight[pool.submit(_run_one, fn, item, ctx)] = (item, digest)
+                    item, digest = todo[0]
+                    future = pool.submit(_run_one, fn, item, ctx)  # raises if the pool already broke
+                    in_flight[future] = todo.popleft()
                 finished, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     item, digest = in_flight[fut]
