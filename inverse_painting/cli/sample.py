@@ -39,15 +39,9 @@ def sample_command(
 
 
 def parse_seeds(text: str) -> list[int]:
-    seeds: list[int] = []
+    from ..sample.uri import parse_seeds as parse
+
     try:
-        for part in text.split(","):
-            part = part.strip()
-            if "-" in part:
-                a, b = part.split("-", 1)
-                seeds.extend(range(int(a), int(b) + 1))
-            elif part:
-                seeds.append(int(part))
+        return parse(text)
     except ValueError:
         raise typer.BadParameter(f"{text!r}: expected seeds like '0,3,5' or '0-4'") from None
-    return seeds

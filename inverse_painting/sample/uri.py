@@ -49,3 +49,16 @@ def parse_sample_uri(text: str) -> SampleURI:
         except ValueError as exc:
             raise ValueError(f"{text!r}: option {key}={values[-1]!r} is not a {cast.__name__}") from exc
     return SampleURI(u.netloc, SampleSpec(seed=int(seed_text), **kwargs))
+
+
+def parse_seeds(text: str) -> list[int]:
+    """Seeds from '0,3,5', '100-102' or a mix; ValueError on anything else."""
+    seeds: list[int] = []
+    for part in str(text).split(","):
+        part = part.strip()
+        if "-" in part:
+            a, b = part.split("-", 1)
+            seeds.extend(range(int(a), int(b) + 1))
+        elif part:
+            seeds.append(int(part))
+    return seeds

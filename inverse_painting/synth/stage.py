@@ -22,6 +22,7 @@ import numpy as np
 
 from ..media.images import read_image, write_image
 from ..pipeline import Item, ItemContext, ItemResult, atomic_dir
+from ..sample.uri import parse_seeds
 from .config import SynthConfig
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
@@ -30,19 +31,6 @@ INPUTS_DIR = "_inputs"
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-._")[:80] or "image"
-
-
-def parse_seed_list(text: str) -> list[int]:
-    """'100-102' or '1,5,9' -> seeds."""
-    seeds: list[int] = []
-    for part in str(text).split(","):
-        part = part.strip()
-        if "-" in part:
-            a, b = part.split("-", 1)
-            seeds.extend(range(int(a), int(b) + 1))
-        elif part:
-            seeds.append(int(part))
-    return seeds
 
 
 def sample_items(spec: str) -> list[Item]:
@@ -54,7 +42,7 @@ def sample_items(spec: str) -> list[Item]:
     if unknown:
         raise ValueError(f"{spec!r}: unknown option(s) {sorted(unknown)} (known: seeds, count, first, width)")
     if "seeds" in q:
-        seeds = parse_seed_list(q["seeds"])
+        seeds = parse_seeds(q["seeds"])
     else:
         first = int(q.get("first", 100))
         seeds = list(range(first, first + int(q.get("count", 3))))
