@@ -56,3 +56,22 @@ def write_image(path: str | os.PathLike, rgb: np.ndarray, quality: int = 95) -> 
         if not cv2.imwrite(str(tmp), img, params):
             raise OSError(f"could not encode {path.suffix} image {path}")
     return path
+
+
+def write_gif(path: str | os.PathLike, frames: list[np.ndarray], fps: float, *, max_side: int | None = None,
+              last_ms: int | None = None, optimize: bool = False) -> Path:
+    """Write RGB frames as a looping GIF atomically; optionally shrunk to ``max_side`` and
+    with the last frame held ``last_ms``."""
+    path = Path(path)
+    h, w = frames[0].shape[:2]
+    scale = 1.0 if max_side is None else min(1.0, max_side / max(h, w))
+    images = [Image.fromarray(f) for f in frames]
+    if scale < 1.0:
+        size = (round(w * scale), round(h * scale))
+        images = [im.resize(size, Image.Resampling.LANCZOS) for im in images]
+    step = int(1000 / fps)
+    duration: int | list[int] = step if last_ms is None else [step] * (len(images) - 1) + [last_ms]
+    with atomic_path(path) as tmp:
+        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=duration, loop=0,
+                       optimize=optimize)
+    return path

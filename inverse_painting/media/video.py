@@ -173,8 +173,9 @@ def sample_frames(path: str | os.PathLike, rate: float, backend: str = "auto",
 class VideoWriter:
     """H.264 MP4 writer over ffmpeg (the static binary shipped by imageio-ffmpeg).
 
-    Writes to a temporary file and renames it into place on close, so a killed writer
-    never leaves a truncated video behind.
+    Frames of odd width or height are padded by repeating their last row/column, since
+    H.264 in 4:2:0 needs even sizes. Writes to a temporary file and renames it into place
+    on close, so a killed writer never leaves a truncated video behind.
     """
 
     def __init__(self, path: str | os.PathLike, size: tuple[int, int], fps: float, crf: int = 18,
@@ -185,8 +186,9 @@ class VideoWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = self.path.with_name(f".{self.path.stem}.tmp{self.path.suffix}")
         self.size = size
+        encoded = (size[0] + size[0] % 2, size[1] + size[1] % 2)
         self._gen = imageio_ffmpeg.write_frames(
-            str(self._tmp), size, fps=fps, codec="libx264", pix_fmt_out="yuv420p", macro_block_size=2,
+            str(self._tmp), encoded, fps=fps, codec="libx264", pix_fmt_out="yuv420p", macro_block_size=2,
             output_params=["-preset", preset, "-crf", str(crf), "-movflags", "+faststart"],
             ffmpeg_log_level="error")
         self._gen.send(None)
@@ -194,6 +196,9 @@ class VideoWriter:
     def write(self, rgb: np.ndarray) -> None:
         if rgb.shape[1] != self.size[0] or rgb.shape[0] != self.size[1]:
             raise ValueError(f"frame is {rgb.shape[1]}x{rgb.shape[0]}, writer expects {self.size[0]}x{self.size[1]}")
+        h, w = rgb.shape[:2]
+        if h % 2 or w % 2:
+            rgb = np.pad(rgb, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
         self._gen.send(np.ascontiguousarray(rgb, dtype=np.uint8))
 
     def close(self) -> None:

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image
 
-from ..media import VideoWriter, write_image
-from ..pipeline import atomic_path, atomic_write_json
+from ..media import VideoWriter, write_gif, write_image
+from ..pipeline import atomic_write_json
 from .loop import PaintResult
 
 FRAMES_DIR, MASKS_DIR = "frames", "masks"
@@ -53,10 +52,7 @@ def write_outputs(result: PaintResult, folder: str | os.PathLike, mp4: str | os.
     with VideoWriter(video, (w, h), fps) as writer:
         for frame in [*result.frames, *hold]:
             writer.write(frame)
-    gif = folder / "timelapse.gif"
-    with atomic_path(gif) as tmp:
-        images = [Image.fromarray(f) for f in [*result.frames, *hold]]
-        images[0].save(tmp, format="GIF", save_all=True, append_images=images[1:], duration=int(1000 / fps), loop=0)
+    gif = write_gif(folder / "timelapse.gif", [*result.frames, *hold], fps)
     captions = ["0 s: blank"] + [f"{s.t_s:g} s: {s.label}" for s in result.steps]
     written += [video, gif,
                 write_image(folder / "contact_sheet.png", contact_sheet(result.frames, captions)),

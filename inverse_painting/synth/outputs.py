@@ -8,7 +8,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..media.images import write_image
+from ..media.images import write_gif, write_image
 from ..pipeline import atomic_path, atomic_write_json
 from .decompose import Decomposition
 from .process import PaintingProcess
@@ -51,34 +51,16 @@ def write_strokes(path: Path, dec: Decomposition, proc: PaintingProcess) -> Path
     return path
 
 
-def _even(img: np.ndarray) -> np.ndarray:
-    """Pad to even width and height (H.264 4:2:0 needs them)."""
-    h, w = img.shape[:2]
-    return np.pad(img, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
-
-
 def write_video(path: Path, frames: list[np.ndarray], fps: float, hold_s: float = 1.5) -> Path:
     from ..media import VideoWriter
 
-    first = _even(frames[0])
-    with VideoWriter(path, (first.shape[1], first.shape[0]), fps) as vw:
-        vw.write(_even(np.full_like(frames[0], 255)))
+    h, w = frames[0].shape[:2]
+    with VideoWriter(path, (w, h), fps) as vw:
+        vw.write(np.full_like(frames[0], 255))
         for f in frames:
-            vw.write(_even(f))
+            vw.write(f)
         for _ in range(max(0, int(round(hold_s * fps)) - 1)):
-            vw.write(_even(frames[-1]))
-    return path
-
-
-def write_gif(path: Path, frames: list[np.ndarray], fps: float, max_side: int = 256) -> Path:
-    from PIL import Image
-
-    scale = min(1.0, max_side / max(frames[0].shape[:2]))
-    size = (round(frames[0].shape[1] * scale), round(frames[0].shape[0] * scale))
-    images = [Image.fromarray(f).resize(size, Image.Resampling.LANCZOS) for f in frames]
-    durations = [int(1000 / fps)] * (len(images) - 1) + [1500]
-    with atomic_path(path) as tmp:
-        images[0].save(tmp, save_all=True, append_images=images[1:], duration=durations, loop=0, optimize=True)
+            vw.write(frames[-1])
     return path
 
 
@@ -146,7 +128,7 @@ def write_painting(dest: Path, painting_id: str, dec: Decomposition, proc: Paint
     write_video(dest / "process.mp4", proc.frames, video_fps)
     files = ["sequence.json", "regions.json", "strokes.parquet", "process.mp4", "contact_sheet.jpg", "synth.json"]
     if gif:
-        write_gif(dest / "process.gif", proc.frames, video_fps)
+        write_gif(dest / "process.gif", proc.frames, video_fps, max_side=256, last_ms=1500, optimize=True)
         files.append("process.gif")
     write_image(dest / "contact_sheet.jpg", contact_sheet(dec, proc), quality=90)
     atomic_write_json(dest / "synth.json", stats)
