@@ -11,7 +11,8 @@ from typing import Any, Callable, Sequence
 
 import yaml
 
-from inverse_painting.pipeline import Item, ItemContext, ItemResult, StageFailed, StageReport, run_stage
+from inverse_painting.pipeline import Item, ItemContext, ItemResult, StageFailed, StageReport, UserError, run_stage
+from inverse_painting.pipeline.errors import one_line
 
 PARAMS_FILE = Path(os.environ.get("INVERSE_PAINTING_PARAMS", "params.yaml"))
 REPORTS = Path("reports")
@@ -79,8 +80,8 @@ def main(body: Callable[[], StageReport | None]) -> None:
     logging.basicConfig(level=os.environ.get("LOGLEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
     try:
         report = body()
-    except StageFailed as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (StageFailed, UserError) as exc:
+        print(f"error: {one_line(exc)}", file=sys.stderr)
         sys.exit(1)
     if report is not None:
         print(f"{report.stage}: {report.ok} ok, {report.skipped} skipped, {report.failed} failed, "

@@ -56,7 +56,7 @@ def test_fetch_and_frames_record_every_bad_video(tmp_path, bad_videos):
     # The hostile name became a safe id; its folder sits inside the output.
     hostile = rows["Paint_rm_-rf_whoami_id"]
     assert hostile.status == "ok" and (raw / hostile.item_id / "video.mp4").exists()
-    assert sorted(p.name for p in raw.iterdir() if not p.name.startswith(("_", "ledger"))) == sorted(
+    assert sorted(p.name for p in raw.iterdir() if not p.name.startswith(("_", ".", "ledger"))) == sorted(
         k for k, r in rows.items() if r.status == "ok")
 
     frames = tmp_path / "frames"

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from inverse_painting.annotate.annotate import annotate_item, sequence_items
 from inverse_painting.canvas.stage import canvas_item, frames_items
 from inverse_painting.clean.stage import canvas_items, clean_item
+from inverse_painting.pipeline.atomic import OWNER_FILE
 from inverse_painting.cli import app
 from inverse_painting.ingest.frames import fetched_items, frames_item
 from inverse_painting.media.images import read_image, write_image
@@ -115,7 +116,7 @@ def studio(tmp_path_factory):
         make_hand_video(raw / "good", raw / "hand" / "video.mp4")
         stage("frames", fetched_items(raw), frames_item, root / "frames", {"rate": 1.0, "backend": "auto"})
         canvas = stage("canvas", frames_items(root / "frames"), canvas_item, root / "canvas", CANVAS)
-        clean = stage("clean", canvas_items(root / "canvas", raw), clean_item, root / "keyframes", CLEAN)
+        clean = stage("clean", canvas_items(root / "canvas"), clean_item, root / "keyframes", CLEAN)
     return {"root": root, "fetch": fetch, "canvas": rows_by_id(canvas), "clean": rows_by_id(clean)}
 
 
@@ -316,7 +317,7 @@ def test_trainer_outputs_hold_no_pickle_and_load_without_it(tmp_path, monkeypatc
                checkpoint_every=1, keep_checkpoints=2, eval_every=0, log_every=1, warmup_steps=0, threads=1)
     train(TrainConfig(**cfg, steps=2), progress=False)
     out = tmp_path / "model"
-    files = [p for p in out.rglob("*") if p.is_file()]
+    files = [p for p in out.rglob("*") if p.is_file() and p.name != OWNER_FILE]
     assert {p.suffix for p in files} <= {".json", ".safetensors"}, sorted(p.name for p in files)
     for p in files:
         head = p.read_bytes()[:4]

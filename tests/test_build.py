@@ -126,3 +126,22 @@ def test_preview_page(built, tmp_path):
     pixels = np.asarray(Image.open(io.BytesIO(shot.read_bytes())).convert("RGB")).astype(int)
     assert pixels.std() > 10  # not a blank page
     assert (np.abs(pixels - pixels.mean((0, 1))).sum(-1) > 60).mean() > 0.05  # images are drawn
+
+
+def test_published_rows_hold_no_local_paths_and_unknown_licences_are_listed(tmp_path):
+    s = write_sample_sequence(tmp_path / "seq" / "painting-local", 15, width=64, steps_per_layer=1, licence="")
+    doc = json.loads((s.root / "sequence.json").read_text())
+    video = tmp_path / "home" / "someone" / "my video.mp4"
+    video.parent.mkdir(parents=True)
+    video.write_bytes(b"a local video")
+    doc["source_url"] = str(video)
+    (s.root / "sequence.json").write_text(json.dumps(doc))
+    annotate_sequence(load_sequence(s.root), tmp_path / "annotations" / s.root.name, OFFLINE)
+    summary = build_dataset(tmp_path / "annotations", tmp_path / "dataset", {**BUILD, "card_examples": 0})
+    assert summary.unknown_licence == ["painting-local"]
+    card = (tmp_path / "dataset" / "README.md").read_text()
+    assert "Licence unknown" in card and "painting-local" in card
+    for path in (tmp_path / "dataset").rglob("*"):
+        if path.is_file():
+            assert str(tmp_path).encode() not in path.read_bytes(), path
+    assert "local:my video.mp4#sha256=" in card

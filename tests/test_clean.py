@@ -23,7 +23,7 @@ CLEAN_PARAMS = {"backend": "classical", "analysis_width": 200, "window": 3, "dev
 def clean_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("clean")
     gts = make_sampled_videos(root, [52, 57])
-    report = run_stage("clean", canvas_items(root / "canvas", root / "raw"), clean_item, root / "keyframes",
+    report = run_stage("clean", canvas_items(root / "canvas"), clean_item, root / "keyframes",
                        CLEAN_PARAMS, progress=False)
     assert report.ok == 2
     return root, gts
@@ -87,7 +87,7 @@ def test_keyframes_are_clean_faithful_and_progress(clean_run):
 def test_fill_mode_keeps_covered_frames_without_the_hand(clean_run, tmp_path):
     root, gts = clean_run
     params = {**CLEAN_PARAMS, "occluded": "fill"}
-    report = run_stage("clean", canvas_items(root / "canvas", root / "raw"), clean_item, tmp_path / "filled",
+    report = run_stage("clean", canvas_items(root / "canvas"), clean_item, tmp_path / "filled",
                        params, progress=False)
     assert report.ok == 2
     for vid, gt in gts.items():

@@ -105,9 +105,10 @@ def test_paint_command_rejects_unreadable_images_clearly(model_dir, tmp_path):
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"not an image at all")
     r = runner.invoke(app, ["paint", str(bad), "--model", str(model_dir), "--out", str(tmp_path / "o.mp4")])
-    assert r.exit_code == 2 and "not a readable image" in r.output
-    r = runner.invoke(app, ["paint", str(bad), "--model", str(tmp_path / "nowhere")])
-    assert r.exit_code == 2 and "no trained painting model" in r.output
+    assert r.exit_code == 1 and "not a readable image" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "o.mp4").exists() and not (tmp_path / "o").exists()
+    r = runner.invoke(app, ["paint", str(bad), "--model", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 1 and "no trained painting model" in r.output
 
 
 def test_paint_stage_paints_each_held_out_target_once(model_dir, tmp_path):
@@ -127,3 +128,21 @@ def test_paint_stage_paints_each_held_out_target_once(model_dir, tmp_path):
     assert record["settings"]["interval"] == pytest.approx(float(np.median(dts)))
     again = run_stage("paint", items, paint_item, tmp_path / "paint", params, progress=False)
     assert again.cached == 2
+
+
+def test_paint_outputs_are_named_after_the_picture_and_a_gif_is_a_gif(model_dir, picture, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = ["paint", str(picture), "--model", str(model_dir), "--sampler-steps", "1", "--interval", "10"]
+    r = runner.invoke(app, args + ["--max-frames", "3"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "landscape_painting.mp4").stat().st_size > 0
+    first = json.loads((tmp_path / "landscape_painting" / "paint.json").read_text())["keyframes"]
+    r = runner.invoke(app, args + ["--max-frames", "1"])  # a second run replaces the first as a whole
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (tmp_path / "landscape_painting" / "frames").iterdir()) == ["000.png", "001.png"]
+    assert first >= 1
+    r = runner.invoke(app, args + ["--max-frames", "1", "--out", "small.gif"])
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "small.gif").read_bytes()[:6] == b"GIF89a"
+    assert Image.open(tmp_path / "small.gif").n_frames >= 2
+    assert (tmp_path / "small" / "timelapse.mp4").is_file() and not (tmp_path / "small" / "timelapse.gif").exists()

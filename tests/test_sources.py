@@ -70,3 +70,43 @@ def test_sanitize_id_removes_path_and_shell_characters():
     assert sanitize_id("../../etc/passwd") == "etc_passwd"
     assert sanitize_id("a b;rm -rf $HOME`x`") == "a_b_rm_-rf_HOME_x"
     assert sanitize_id("...") == "item"
+
+
+def test_a_misspelt_field_is_an_error_that_suggests_the_right_one(tmp_path):
+    m = write(tmp_path, "s.yaml", "sources:\n  - url: sample://landscape/1\n    splt: train\n")
+    with pytest.raises(ManifestError, match=r"s.yaml:2 field 'splt': unknown field; did you mean 'split'\?"):
+        load_manifest(m)
+    csv = write(tmp_path, "s.csv", "url,licnce\nsample://landscape/1,CC0-1.0\n")
+    with pytest.raises(ManifestError, match="did you mean 'licence'"):
+        load_manifest(csv)
+
+
+def test_local_files_with_one_name_get_distinct_ids_and_publish_no_path(tmp_path):
+    import json
+
+    import numpy as np
+
+    from inverse_painting.ingest.download import expand_sources
+    from inverse_painting.ingest.fetch import fetch_item
+    from inverse_painting.media.video import VideoWriter
+    from inverse_painting.pipeline import run_stage
+
+    for folder, shade in (("a", 40), ("b", 200), ("c/a", 120)):
+        (tmp_path / folder).mkdir(parents=True)
+        with VideoWriter(tmp_path / folder / "video.mp4", (32, 32), 4) as w:
+            for _ in range(4):
+                w.write(np.full((32, 32, 3), shade, np.uint8))
+    m = write(tmp_path, "s.yaml", "sources:\n  - url: a/video.mp4\n  - url: b/video.mp4\n  - url: c/a/video.mp4\n"
+                                  "  - url: b/video.mp4\n    id: b-video\n")
+    ids = [default_item_id(s) for s in load_manifest(m)]  # an explicit id keeps its name; derived ones step aside
+    assert ids[3] == "b-video" and len(set(ids)) == 4
+    m = write(tmp_path, "s.yaml", "sources:\n  - url: a/video.mp4\n  - url: b/video.mp4\n  - url: c/a/video.mp4\n")
+    sources = load_manifest(m)
+    ids = [default_item_id(s) for s in sources]
+    assert ids[1] == "b-video" and ids[0].startswith("a-video-") and ids[2].startswith("a-video-")
+    assert len(set(ids)) == 3
+    report = run_stage("fetch", expand_sources(sources), fetch_item, tmp_path / "raw", {}, progress=False)
+    assert report.ok == 3
+    infos = [json.loads((tmp_path / "raw" / i / "info.json").read_text()) for i in ids]
+    assert all(info["source_url"].startswith("local:video.mp4#sha256=") for info in infos)
+    assert len({info["source_url"] for info in infos}) == 3 and not any(str(tmp_path) in json.dumps(i) for i in infos)

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from ..media.images import read_image, write_image
-from ..pipeline import Item, ItemContext, ItemResult, atomic_dir
+from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir
 from .labels import LabelSettings, label_step, make_segmenter
 from .masks import DifferenceMasker, downsample_mask, is_blank_canvas
 from .sequence import PaintingSequence, SequenceError, find_sequences, load_sequence
@@ -39,6 +39,9 @@ def sequence_items(roots: list[str | os.PathLike]) -> list[Item]:
         seen.add(pid)
         digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
         items.append(Item(pid, {"sequence": str(path), "sha256": digest}))
+    if not items:
+        raise NoItems(f"{', '.join(str(r) for r in roots)}: no painting sequences "
+                      "(expected <id>/sequence.json from `clean` or `synth`)")
     return items
 
 

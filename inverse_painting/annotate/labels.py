@@ -134,6 +134,10 @@ class GroundedSamSegmenter:
                  text_threshold: float = 0.25, work_size: int = 160, device: str = "cpu"):
         from transformers import AutoProcessor, GroundingDinoForObjectDetection, SamModel, SamProcessor
 
+        from ..models.hub import resolve_pretrained
+
+        detector = resolve_pretrained(detector, "annotate.detector", "Grounding DINO")
+        sam = resolve_pretrained(sam, "annotate.sam", "SAM")
         self.classes = list(vocabulary)
         self.det_processor = AutoProcessor.from_pretrained(detector)
         self.detector = GroundingDinoForObjectDetection.from_pretrained(detector).to(device).eval()

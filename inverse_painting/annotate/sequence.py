@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..pipeline.errors import UserError
+
 SEQUENCE_NAME = "sequence.json"
 SPLITS = ("train", "validation", "test")
 
@@ -49,7 +51,7 @@ class PaintingSequence:
                 "title": self.title}
 
 
-class SequenceError(ValueError):
+class SequenceError(UserError, ValueError):
     """A sequence.json that cannot be used (missing fields, no keyframes, missing files)."""
 
 

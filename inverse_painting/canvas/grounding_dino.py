@@ -35,9 +35,13 @@ class GroundingDino:
         self.model, self.processor, self.device = model, processor, device
 
     @classmethod
-    def from_pretrained(cls, name_or_dir: str = DEFAULT_MODEL, device: str = "cpu") -> "GroundingDino":
+    def from_pretrained(cls, name_or_dir: str = DEFAULT_MODEL, device: str = "cpu",
+                        setting: str = "model") -> "GroundingDino":
         from transformers import AutoProcessor, GroundingDinoForObjectDetection
 
+        from ..models.hub import resolve_pretrained
+
+        name_or_dir = resolve_pretrained(name_or_dir, setting, "Grounding DINO")
         processor = AutoProcessor.from_pretrained(name_or_dir)
         model = GroundingDinoForObjectDetection.from_pretrained(name_or_dir).to(device).eval()
         return cls(model, processor, device)
@@ -65,9 +69,10 @@ class GroundingDino:
 
 
 @lru_cache(maxsize=2)
-def load_grounding_dino(name_or_dir: str = DEFAULT_MODEL, device: str = "cpu") -> GroundingDino:
+def load_grounding_dino(name_or_dir: str = DEFAULT_MODEL, device: str = "cpu", setting: str = "model"
+                        ) -> GroundingDino:
     """One loaded model per process (a stage item reuses it across calls)."""
-    return GroundingDino.from_pretrained(name_or_dir, device)
+    return GroundingDino.from_pretrained(name_or_dir, device, setting)
 
 
 class GroundingDinoCanvasDetector:
@@ -77,7 +82,7 @@ class GroundingDinoCanvasDetector:
 
     def __init__(self, model: str = DEFAULT_MODEL, prompt: str = "canvas. painting.", box_threshold: float = 0.3,
                  text_threshold: float = 0.25, device: str = "cpu", min_score: float = 0.3, **_ignored):
-        self.dino = load_grounding_dino(model, device)
+        self.dino = load_grounding_dino(model, device, "canvas.model")
         self.prompt, self.box_threshold, self.text_threshold = prompt, box_threshold, text_threshold
         self.min_score = min_score
 

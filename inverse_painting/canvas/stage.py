@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..media.images import read_image, write_image
-from ..pipeline import Item, ItemContext, ItemResult, atomic_dir, atomic_write_json
+from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir, atomic_write_json
 from .detect import make_canvas_detector
 from .geometry import rectified_size, rectify
 from .track import TrackConfig, track_canvas
@@ -30,6 +30,8 @@ def frames_items(frames_dir: str | Path) -> list[Item]:
         stat = index.stat()
         items.append(Item(index.parent.name, {"frames": str(index.parent.resolve()), "mtime_ns": stat.st_mtime_ns,
                                               "bytes": stat.st_size}))
+    if not items:
+        raise NoItems(f"{frames_dir}: no sampled videos (expected <id>/frames.json from `frames`)")
     return items
 
 
@@ -37,7 +39,8 @@ def canvas_item(item: Item, ctx: ItemContext) -> ItemResult:
     """Executor function for the ``canvas`` stage."""
     p = ctx.params
     frames_dir = Path(item.payload["frames"])
-    rows = json.loads((frames_dir / "frames.json").read_text(encoding="utf-8"))["frames"]
+    frames_index = json.loads((frames_dir / "frames.json").read_text(encoding="utf-8"))
+    rows = frames_index["frames"]
 
     def load(pos: int) -> np.ndarray:
         return read_image(frames_dir / rows[pos]["file"])
@@ -69,7 +72,8 @@ def canvas_item(item: Item, ctx: ItemContext) -> ItemResult:
         atomic_write_json(tmp / INDEX_NAME, {
             "video_id": item.id, "backend": backend, "width": size[0], "height": size[1], "margin": margin,
             "canvas_box": [margin, margin, margin + size[0], margin + size[1]], "aspect": round(aspect, 5),
-            "frame_size": list(track.frame_size), "segments": segments, "frames": out_rows})
+            "frame_size": list(track.frame_size), "segments": segments, "source": frames_index.get("source", {}),
+            "frames": out_rows})
     with_canvas = sum(r["file"] is not None for r in out_rows)
     return ItemResult.ok([f"{item.id}/{INDEX_NAME}"], frames=len(rows), with_canvas=with_canvas,
                          segments=len(segments), width=size[0], height=size[1])

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from ..media.stacks import temporal_median
+from ..pipeline.progress import item_progress
 
 from .detect import CanvasDetector, Detection
 from .geometry import apply_homography, quad_aspect, scale_quad
@@ -82,7 +83,9 @@ def track_canvas(load: Callable[[int], np.ndarray], n_frames: int, detector: Can
     batch: list[np.ndarray] = []
     prev = None
     frame_size = (0, 0)
+    bar = item_progress(n_frames, "canvas", "frame")
     for k in range(n_frames):
+        bar.update(1)
         img = load(k)
         h, w = img.shape[:2]
         frame_size = (w, h)
@@ -96,6 +99,7 @@ def track_canvas(load: Callable[[int], np.ndarray], n_frames: int, detector: Can
         if len(batch) >= config.detect_batch or k == n_frames - 1:
             detections.extend(detector.detect(batch))
             batch = []
+    bar.close()
     seg_ids = split_segments(motions, config.motion_threshold * frame_size[0])
     chain = _chain_transforms(motions, seg_ids)
     segments = _segment_quads(load, seg_ids, chain, detections, motions, frame_size, config)

@@ -173,7 +173,7 @@ class GroundingDinoOccluderDetector:
                  text_threshold: float = 0.25, device: str = "cpu", batch_size: int = 4, **_ignored):
         from ..canvas.grounding_dino import DEFAULT_MODEL, load_grounding_dino
 
-        self.dino = load_grounding_dino(model or DEFAULT_MODEL, device)
+        self.dino = load_grounding_dino(model or DEFAULT_MODEL, device, "clean.model")
         self.prompt, self.box_threshold, self.text_threshold = prompt, box_threshold, text_threshold
         self.batch_size = max(1, int(batch_size))
 

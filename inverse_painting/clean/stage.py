@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from ..media.images import read_image, write_image
-from ..pipeline import Item, ItemContext, ItemResult, atomic_dir, atomic_write_json
+from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir, atomic_write_json
 from .keyframes import KeyframeConfig, select_keyframes
 from .occluders import analysis_frames, make_occluder_detector
 
@@ -24,14 +24,15 @@ OCCLUDER_KEYS = ("window", "deviation", "min_skin_px", "min_cross_px", "reach_px
                  "text_threshold", "device", "batch_size")
 
 
-def canvas_items(canvas_dir: str | Path, raw_dir: str | Path) -> list[Item]:
+def canvas_items(canvas_dir: str | Path) -> list[Item]:
     """One item per video the canvas stage rectified (those with a canvas.json)."""
     items = []
     for index in sorted(Path(canvas_dir).glob("*/canvas.json")):
         stat = index.stat()
-        info = Path(raw_dir) / index.parent.name / "info.json"
         items.append(Item(index.parent.name, {"canvas": str(index.parent.resolve()), "mtime_ns": stat.st_mtime_ns,
-                                              "info": str(info.resolve()) if info.exists() else None}))
+                                              "bytes": stat.st_size}))
+    if not items:
+        raise NoItems(f"{canvas_dir}: no rectified videos (expected <id>/canvas.json from `canvas`)")
     return items
 
 
@@ -93,7 +94,7 @@ def clean_item(item: Item, ctx: ItemContext) -> ItemResult:
     config = KeyframeConfig(**{k: float(p[k]) for k in ("pixel_change", "min_change", "duplicate_change",
                                                           "regress_tolerance") if k in p})
     verdicts = select_keyframes(views, times, config)
-    info = json.loads(Path(item.payload["info"]).read_text(encoding="utf-8")) if item.payload.get("info") else {}
+    info = index.get("source") or {}  # the video's provenance, carried from fetch through frames and canvas
     keyframes = []
     with atomic_dir(ctx.out_dir / item.id) as tmp:
         for v in verdicts:

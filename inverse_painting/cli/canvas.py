@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import typer
 
+from ..pipeline.atomic import check_output_folder
 from . import app
 from .common import print_report, run_reporting
 
@@ -14,7 +16,7 @@ from .common import print_report, run_reporting
 def canvas_command(
     frames: Path = typer.Argument(Path("data/frames"), help="Folder of sampled frames (from `frames`)."),
     out: Path = typer.Option(Path("data/canvas"), help="Output folder: canvas.json + rectified/ per video."),
-    backend: str = typer.Option("classical", help="Canvas detector: classical or grounding-dino."),
+    backend: Literal["classical", "grounding-dino"] = typer.Option("classical", help="Canvas detector."),
     model: str = typer.Option("IDEA-Research/grounding-dino-tiny", help="grounding-dino: Hub id or local folder."),
     width: int = typer.Option(512, min=16, help="Rectified canvas width in pixels (height from the aspect)."),
     margin: float = typer.Option(0.15, min=0, max=1, help="Surroundings kept around the canvas (share of width)."),
@@ -25,6 +27,8 @@ def canvas_command(
     from ..canvas.stage import canvas_item, frames_items
     from ..pipeline import run_stage
 
+    check_output_folder(out, "canvas")
+
     params = {"backend": backend, "model": model, "width": width, "margin": margin}
     report = run_reporting(run_stage, "canvas", frames_items(frames), canvas_item, out, params, workers=workers)
     print_report(report, out)
@@ -33,12 +37,11 @@ def canvas_command(
 @app.command("clean")
 def clean_command(
     canvas: Path = typer.Argument(Path("data/canvas"), help="Folder of rectified frames (from `canvas`)."),
-    raw: Path = typer.Option(Path("data/raw"), help="Fetched videos (their info.json gives title and licence)."),
     out: Path = typer.Option(Path("data/keyframes"), help="Output folder: sequence.json + keyframes/ per video."),
-    backend: str = typer.Option("classical", help="Occluder detector: classical or grounding-dino."),
+    backend: Literal["classical", "grounding-dino"] = typer.Option("classical", help="Occluder detector."),
     model: str = typer.Option("IDEA-Research/grounding-dino-tiny", help="grounding-dino: Hub id or local folder."),
-    occluded: str = typer.Option("drop", help="Frames with a hand over the canvas: drop, or fill from the last "
-                                              "clean frame."),
+    occluded: Literal["drop", "fill"] = typer.Option("drop", help="Frames with a hand over the canvas: drop, or fill "
+                                                                  "from the last clean frame."),
     min_change: float = typer.Option(0.004, min=0, max=1, help="Share of the canvas that must change between "
                                                                 "keyframes."),
     workers: int = typer.Option(2, min=1, help="Parallel worker processes."),
@@ -48,10 +51,10 @@ def clean_command(
     from ..clean.stage import canvas_items, clean_item
     from ..pipeline import run_stage
 
-    if occluded not in ("drop", "fill"):
-        raise typer.BadParameter("choose drop or fill", param_hint="--occluded")
+    check_output_folder(out, "clean")
+
     params = {"backend": backend, "model": model, "occluded": occluded, "min_change": min_change}
-    report = run_reporting(run_stage, "clean", canvas_items(canvas, raw), clean_item, out, params, workers=workers)
+    report = run_reporting(run_stage, "clean", canvas_items(canvas), clean_item, out, params, workers=workers)
     print_report(report, out)
 
 
@@ -71,6 +74,8 @@ def download_command(
     from ..ingest.fetch import fetch_item
     from ..ingest.sources import Source, classify_url
     from ..pipeline import run_stage
+
+    check_output_folder(out, "fetch")
 
     options = {"max_height": max_height, "archive": str(archive) if archive else None,
                "rate_limit": rate_limit or None, "allow_local": allow_local}

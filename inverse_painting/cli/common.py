@@ -20,6 +20,13 @@ def print_report(report: StageReport, out_dir: Path) -> None:
             console.print(f"  {row.status:8s} {row.item_id}: {row.reason}")
 
 
+def progress_bar(total: int, desc: str, unit: str = "it"):
+    """A progress bar on stderr for long work inside one command (keyframes, passes, frames)."""
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=desc, unit=unit, dynamic_ncols=True)
+
+
 def run_reporting(fn, *args, **kwargs) -> StageReport:
     """Run a stage call; turn too-many-failures into exit code 1 with the reason."""
     try:

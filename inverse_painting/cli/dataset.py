@@ -4,10 +4,11 @@ sequences to a published Hugging Face dataset."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Literal, Optional
 
 import typer
 
+from ..pipeline.atomic import check_output_folder
 from . import app
 from .common import console, print_report, run_reporting
 
@@ -18,9 +19,11 @@ def annotate_command(
                                            "default: data/keyframes and data/synth."),
     out: Path = typer.Option(Path("data/annotations"), help="Output folder: one sub-folder per painting."),
     alpha: float = typer.Option(0.2, help="LPIPS threshold of the difference mask D(A, B, alpha)."),
-    mask_backend: str = typer.Option("auto", help="lpips (needs --lpips-weights), lab, or auto."),
+    mask_backend: Literal["auto", "lpips", "lab"] = typer.Option("auto", help="Difference masks: lpips (needs "
+                                                                             "--lpips-weights), lab, or auto."),
     lpips_weights: str = typer.Option("", help="Folder with alexnet-owt-7be5be79.pth and alex.pth."),
-    label_backend: str = typer.Option("classical", help="classical (offline priors) or grounded-sam."),
+    label_backend: Literal["classical", "grounded-sam"] = typer.Option("classical", help="Instruction labeller: "
+                                                                        "classical (offline priors) or grounded-sam."),
     detector: str = typer.Option("IDEA-Research/grounding-dino-tiny", help="Grounding DINO Hub id or folder."),
     sam: str = typer.Option("facebook/sam-vit-base", help="SAM Hub id or folder."),
     workers: int = typer.Option(1, min=1, help="Parallel worker processes."),
@@ -28,6 +31,8 @@ def annotate_command(
     """Per painting: intervals dt, difference masks and an instruction label per step."""
     from ..annotate.annotate import annotate_item, sequence_items
     from ..pipeline import run_stage
+
+    check_output_folder(out, "annotate")
 
     roots = sequences or [Path("data/keyframes"), Path("data/synth")]
     params = {"alpha": alpha, "mask_backend": mask_backend, "lpips_weights": lpips_weights,
@@ -43,10 +48,12 @@ def build_command(
     train: float = typer.Option(0.8, min=0, help="Share of paintings in train (split by painting)."),
     validation: float = typer.Option(0.1, min=0, help="Share of paintings in validation."),
     test: float = typer.Option(0.1, min=0, help="Share of paintings in test."),
-    cards: Path = typer.Option(Path("datasets_cards"), help="Folder of dataset card templates."),
+    cards: Optional[Path] = typer.Option(None, help="Folder of dataset card templates (default: the built-in one)."),
 ) -> None:
     """Build the Hugging Face dataset: parquet shards per config and split, and its card."""
     from ..dataset.build import build_dataset
+
+    check_output_folder(out, "build")
 
     summary = build_dataset(annotations, out, {"split_ratios": {"train": train, "validation": validation,
                                                                 "test": test}}, cards)
@@ -55,6 +62,10 @@ def build_command(
                   f"{len(summary.shards)} shards -> {out}")
     for config, splits in summary.rows.items():
         console.print(f"  {config}: " + ", ".join(f"{s} {n}" for s, n in splits.items()))
+    if summary.unknown_licence:
+        console.print(f"[yellow]warning:[/] no known licence for {len(summary.unknown_licence)} paintings: "
+                      + ", ".join(summary.unknown_licence[:10]) + (" ..." if len(summary.unknown_licence) > 10 else "")
+                      + " (set `licence` in the manifest before publishing)", soft_wrap=True)
 
 
 @app.command("preview")
@@ -64,6 +75,8 @@ def preview_command(
 ) -> None:
     """Write an HTML page showing each painting's keyframes, masks, instructions and rejected frames."""
     from ..dataset.preview import write_preview
+
+    check_output_folder(out, "preview")
 
     console.print(f"preview -> {write_preview(annotations, out)}")
 
@@ -79,17 +92,17 @@ def publish_command(
 ) -> None:
     """Push the built dataset to the Hugging Face Hub (token: HF_TOKEN or `huggingface-cli login`).
     Only changed files are uploaded; an unchanged dataset makes no commit."""
-    from ..dataset.publish import PublishError, publish
+    from ..dataset.publish import publish
 
-    try:
-        result = publish(folder, repo_id, private=private, revision=revision, dry_run=dry_run,
-                         commit_message=message)
-    except PublishError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from None
+    result = publish(folder, repo_id, private=private, revision=revision, dry_run=dry_run, commit_message=message)
     plan = result.plan
     console.print(f"{repo_id}: {len(plan.upload)} to upload, {len(plan.delete)} to delete, "
                   f"{len(plan.unchanged)} unchanged")
+    if plan.remote_error:
+        console.print(f"the Hub could not be reached ({plan.remote_error}): every local file is listed as to upload",
+                      soft_wrap=True)
+    console.print("token: found (it is not shown)" if result.token_found
+                  else "token: none found (set HF_TOKEN or run `hf auth login` before publishing)")
     if dry_run:
         for rel in plan.upload:
             console.print(f"  + {rel}")

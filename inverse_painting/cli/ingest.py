@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import typer
 
+from ..pipeline.atomic import check_output_folder
 from . import app
 from .common import print_report, run_reporting
 
@@ -16,18 +18,24 @@ def fetch_command(
     out: Path = typer.Option(Path("data/raw"), help="Output folder: one sub-folder per video."),
     workers: int = typer.Option(2, min=1, help="Parallel worker processes."),
     max_failure_fraction: float = typer.Option(0.5, min=0, max=1, help="Exit 1 when more items than this fail."),
+    allow_local: bool = typer.Option(False, help="Allow file:// URLs and local-network hosts for remote sources."),
 ) -> None:
     """Fetch every source of a manifest: generate sample:// sources, copy local videos,
-    download URLs. Finished items are not redone; each item gets a ledger row."""
-    from ..ingest.fetch import fetch_item, source_items
-    from ..ingest.sources import ManifestError, load_manifest
-    from ..pipeline import run_stage
+    download URLs (playlists and channels expand into their videos, as in the `fetch` stage).
+    Finished items are not redone; each item gets a ledger row."""
+    from ..ingest.download import DownloadOptions, expand_sources
+    from ..ingest.fetch import fetch_item
+    from ..ingest.sources import load_manifest
+    from ..pipeline import NoItems, run_stage
 
-    try:
-        sources = load_manifest(manifest)
-    except ManifestError as exc:
-        raise typer.BadParameter(str(exc), param_hint="MANIFEST") from None
-    report = run_reporting(run_stage, "fetch", source_items(sources), fetch_item, out, {},
+    check_output_folder(out, "fetch")
+
+    sources = load_manifest(manifest)
+    if not sources:
+        raise NoItems(f"{manifest}: the manifest lists no sources (expected a 'sources:' list of urls)")
+    options = {"allow_local": allow_local}
+    items = expand_sources(sources, DownloadOptions.from_params(options))
+    report = run_reporting(run_stage, "fetch", items, fetch_item, out, {"download": options},
                            workers=workers, max_failure_fraction=max_failure_fraction)
     print_report(report, out)
 
@@ -37,12 +45,14 @@ def frames_command(
     raw: Path = typer.Argument(Path("data/raw"), help="Folder of fetched videos (from `fetch`)."),
     out: Path = typer.Option(Path("data/frames"), help="Output folder: one sub-folder per video."),
     rate: float = typer.Option(1.0, min=0.01, help="Frames per second of video to keep."),
-    backend: str = typer.Option("auto", help="Video decoder: decord, pyav or auto."),
+    backend: Literal["auto", "decord", "pyav"] = typer.Option("auto", help="Video decoder (auto: decord where it is installed)."),
     workers: int = typer.Option(2, min=1, help="Parallel worker processes."),
 ) -> None:
     """Sample timestamped frames from every fetched video at a fixed rate."""
     from ..ingest.frames import fetched_items, frames_item
     from ..pipeline import run_stage
+
+    check_output_folder(out, "frames")
 
     params = {"rate": rate, "backend": backend, "jpeg_quality": 95}
     report = run_reporting(run_stage, "frames", fetched_items(raw), frames_item, out, params, workers=workers)

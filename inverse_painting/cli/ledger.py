@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Literal, Optional
 
 import typer
 from rich.table import Table
@@ -15,7 +16,7 @@ from .common import console
 @app.command("ledger")
 def ledger_command(
     path: Path = typer.Argument(..., help="A stage output folder or its ledger.jsonl."),
-    status: str = typer.Option("", help="Only rows with this status: ok, skipped or failed."),
+    status: Optional[Literal["ok", "skipped", "failed"]] = typer.Option(None, help="Only rows with this status."),
 ) -> None:
     """Show what happened to each item of a stage run, and why."""
     from ..pipeline import read_ledger

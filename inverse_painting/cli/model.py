@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, Optional
 
 import typer
 
+from ..pipeline.atomic import check_output_folder
 from . import app
-from .common import console
+from .common import console, progress_bar
 
 
 @app.command("train")
@@ -27,11 +29,9 @@ def train_command(
     `accelerate launch "$(which inverse-painting)" train ...`."""
     from ..training import TrainConfig, train
 
-    try:
-        result = train(TrainConfig(dataset=str(dataset), out=str(out), steps=steps, resolution=resolution,
-                                   batch_size=batch_size, lr=lr, seed=seed, live_dir=str(live_dir)))
-    except FileNotFoundError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--dataset") from None
+    check_output_folder(out, "train")
+    result = train(TrainConfig(dataset=str(dataset), out=str(out), steps=steps, resolution=resolution,
+                               batch_size=batch_size, lr=lr, seed=seed, live_dir=str(live_dir)))
     console.print(f"trained {result.steps} steps (resumed from {result.resumed_from}) in {result.seconds:.1f} s -> {out}")
 
 
@@ -40,9 +40,11 @@ def paint_command(
     picture: Path = typer.Argument(..., help="The finished painting (any image format, size and aspect ratio)."),
     model: Path = typer.Option(..., "--model", help="Trained model folder (from `train`)."),
     interval: float = typer.Option(20.0, min=0.1, help="Seconds of painting per generated keyframe."),
-    max_frames: int = typer.Option(50, min=1, help="Stop after this many keyframes at the latest."),
-    out: Path = typer.Option(Path("out.mp4"), help="The MP4; GIF, frames, contact sheet and time map go to a folder beside it."),
-    sampler: str = typer.Option("ddim", help="Few-step sampler: ddim or dpm."),
+    max_frames: int = typer.Option(30, min=1, help="Stop after this many keyframes at the latest."),
+    out: Optional[Path] = typer.Option(
+        None, help="The time-lapse: a .mp4 or .gif file (frames, masks, contact sheet and time map go to a folder "
+                   "of the same name beside it), or a folder for everything. Default: <picture name>_painting.mp4."),
+    sampler: Literal["ddim", "dpm"] = typer.Option("ddim", help="Few-step sampler."),
     sampler_steps: int = typer.Option(4, min=1, help="Sampler steps per keyframe."),
     guidance: float = typer.Option(1.0, min=0, help="Classifier-free guidance scale (1 = off, half the UNet passes)."),
     seed: int = typer.Option(0, help="Noise seed."),
@@ -53,26 +55,26 @@ def paint_command(
 
     From a white canvas, each step predicts an instruction, a mask and the next frame, keeping
     the pixels outside the mask; it stops when the canvas is close to the picture, stops
-    changing, or after --max-frames."""
-    from ..media.images import UnreadableImage
-    from ..painting import PaintSettings, load_distance, load_painter, paint_file, write_outputs
+    changing, or after --max-frames. The output is checked before any work starts."""
+    from ..media.images import read_image
+    from ..painting import PaintingOutput, PaintSettings, load_distance, load_painter, paint
 
-    try:
-        painter = load_painter(model)
-    except FileNotFoundError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--model") from None
+    target = PaintingOutput.for_picture(picture, out)
+    painter = load_painter(model)
+    image = read_image(picture)
     settings = PaintSettings(interval=interval, max_frames=max_frames, sampler=sampler, sampler_steps=sampler_steps,
                              guidance=guidance, seed=seed, max_output_side=max_side)
     distance = load_distance({"lpips_weights": str(lpips_weights) if lpips_weights else ""})
-    try:
-        result = paint_file(picture, painter, settings, distance)
-    except UnreadableImage as exc:
-        raise typer.BadParameter(str(exc), param_hint="PICTURE") from None
-    folder = out.with_suffix("") if out.suffix else out.with_name(out.name + "_paint")
-    write_outputs(result, folder, mp4=out)
+    with progress_bar(total=max_frames, desc="paint", unit="keyframe") as bar:
+        def on_step(step) -> None:
+            bar.update(1)
+            bar.set_postfix(distance=f"{step.distance:.3f}", mask=f"{step.mask_area:.0%}", label=step.label)
+
+        result = paint(painter, image, settings, distance, on_step)
+    written = target.save(result)
     record = result.record()
     console.print(f"{record['keyframes']} keyframes ({record['stop_reason']}), {record['s_per_keyframe']} s each "
-                  f"-> {out} and {folder}/")
+                  f"-> {', '.join(str(p) for p in written)}")
 
 
 @app.command("evaluate")
@@ -92,14 +94,12 @@ def evaluate_command(
     metrics: LPIPS, IoU, DDC, DTS and FID."""
     from ..evaluation.stage import run_evaluation, table
 
+    check_output_folder(out, "evaluate")
     params = {"dataset": str(dataset), "split": split, "model": str(model), "paint": str(paint_dir),
               "real_sequence": str(real_sequence) if real_sequence else "", "out": str(out),
               "curves": str(out / "curves"), "interval": interval, "max_frames": 30, "eval_long_side": 256,
               "baseline_frames": "auto", "lpips_weights": str(lpips_weights) if lpips_weights else "",
               "fid_inception": str(fid_inception) if fid_inception else ""}
-    try:
-        result = run_evaluation(params, report)
-    except FileNotFoundError as exc:
-        raise typer.BadParameter(str(exc)) from None
+    result = run_evaluation(params, report)
     console.print(table(result))
     console.print(f"-> {report}")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from ..pipeline.atomic import claim_output_folder
 from . import app
 from .common import console
 
@@ -25,6 +26,8 @@ def sample_command(
     hand occlusion, layer and clean state per frame), states/ and final.png.
     """
     from ..sample import SampleSpec, generate_sample_video, write_stills
+
+    claim_output_folder(out, "sample")
 
     seed_list = parse_seeds(seeds)
     if videos:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import typer
 
+from ..pipeline.atomic import check_output_folder
 from . import app
 from .common import print_report, run_reporting
 
@@ -19,8 +21,10 @@ def synth_command(
     strokes: int = typer.Option(600, min=1, help="Stroke budget per image (quality: 2000)."),
     frames: int = typer.Option(24, min=1, help="Keyframes per process; the last is the finished image."),
     layers: int = typer.Option(4, min=1, help="Depth layers, painted far to near."),
-    order: str = typer.Option("layers", help="`layers`: each layer coarse to fine; `passes`: each pass far to near."),
-    depth_backend: str = typer.Option("prior", help="`prior` (offline) or `depth-anything`."),
+    order: Literal["layers", "passes"] = typer.Option("layers", help="`layers`: each layer coarse to fine; `passes`: "
+                                                                      "each pass far to near."),
+    depth_backend: Literal["prior", "depth-anything"] = typer.Option("prior", help="Depth for layering: `prior` "
+                                                                                   "(offline) or `depth-anything`."),
     depth_model: str = typer.Option("depth-anything/Depth-Anything-V2-Small-hf",
                                     help="Depth Anything Hub id or local folder (with --depth-backend depth-anything)."),
     split: str = typer.Option("train", help="Dataset split (hf:// sources)."),
@@ -36,12 +40,14 @@ def synth_command(
     from ..synth.config import SynthConfig
     from ..synth.stage import synth_item, synth_items
 
+    check_output_folder(out, "synth")
+
     params = {**SynthConfig(size=size, strokes=strokes, frames=frames, layers=layers, order=order,
                             depth_backend=depth_backend, depth_model=depth_model).to_dict(),
               "input": source, "out": str(out), "dataset_split": split, "dataset_column": column, "limit": limit}
     try:
         items = synth_items(params)
-    except (ValueError, FileNotFoundError) as exc:
+    except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="SOURCE") from None
     report = run_reporting(run_stage, "synth", items, synth_item, out, params, workers=workers)
     print_report(report, out)

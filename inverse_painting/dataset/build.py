@@ -10,6 +10,7 @@ from ``datasets_cards/`` and a few example strips under ``images/``.
 from __future__ import annotations
 
 import io
+import logging
 import os
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
@@ -20,9 +21,11 @@ import numpy as np
 from PIL import Image
 
 from ..annotate.annotate import STEPS_NAME, load_steps
-from ..pipeline import atomic_dir
+from ..pipeline import NoItems, atomic_dir
+from ..pipeline.provenance import is_local_path, local_source
 from .split import SPLITS, assign_split
 
+log = logging.getLogger(__name__)
 CONFIGS = ("real", "synthetic")
 
 
@@ -65,6 +68,7 @@ class BuildSummary:
     mask_backends: list[str] = field(default_factory=list)
     label_backends: list[str] = field(default_factory=list)
     labels: dict[str, int] = field(default_factory=dict)
+    unknown_licence: list[str] = field(default_factory=list)  # painting ids whose source states no licence
     bytes: int = 0
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,9 +92,21 @@ def collect_paintings(annotations: str | os.PathLike, params: Mapping[str, Any])
             continue
         origin = "synthetic" if doc.get("origin") == "synthetic" else "real"
         pid = doc.get("painting_id") or path.parent.name
+        doc["source_url"] = publishable_source(doc.get("source_url", ""))
         entries.append(PaintingEntry(pid, origin, assign_split(pid, ratios, doc.get("split_hint", "auto"), seed),
                                      path.parent, doc))
+    if not entries:
+        raise NoItems(f"{annotations}: no annotated paintings (expected <id>/steps.json from `annotate`)")
     return entries
+
+
+def publishable_source(url: str) -> str:
+    """``url`` as the dataset may publish it: a local path becomes its file name and content
+    hash (or just its file name when the file is gone), never the path itself."""
+    if not is_local_path(url):
+        return url
+    path = Path(url.removeprefix("file://")).expanduser()
+    return local_source(path) if path.is_file() else f"local:{path.name}"
 
 
 def png_bytes(path: Path) -> bytes:
@@ -151,7 +167,7 @@ def _write_split(entries: list[PaintingEntry], out_dir: Path, config: str, split
 
 
 def build_dataset(annotations: str | os.PathLike, out_dir: str | os.PathLike, params: Mapping[str, Any],
-                  template_dir: str | os.PathLike = "datasets_cards") -> BuildSummary:
+                  template_dir: str | os.PathLike | None = None) -> BuildSummary:
     """Build the whole dataset into ``out_dir`` (replaced atomically) and return its summary."""
     from .card import render_card, write_examples
 
@@ -160,7 +176,7 @@ def build_dataset(annotations: str | os.PathLike, out_dir: str | os.PathLike, pa
     summary = BuildSummary(str(out_dir))
     max_shard = int(float(params.get("max_shard_mb", 500)) * 2**20)
     split_infos: dict[str, dict[str, tuple[int, int, int]]] = defaultdict(dict)
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, writer="build") as tmp:
         for config in CONFIGS:
             for split in SPLITS:
                 chosen = [e for e in entries if e.origin == config and e.split == split]
@@ -176,6 +192,10 @@ def build_dataset(annotations: str | os.PathLike, out_dir: str | os.PathLike, pa
                                         for e in entries})
         summary.label_backends = sorted({e.steps.get("label_backend", "") for e in entries})
         summary.labels = dict(Counter(s["text"] for e in entries for s in e.steps["steps"]).most_common())
+        summary.unknown_licence = sorted(e.painting_id for e in entries if not str(e.steps.get("licence", "")).strip())
+        if summary.unknown_licence:
+            log.warning("%d paintings have no known licence (check before publishing): %s",
+                        len(summary.unknown_licence), ", ".join(summary.unknown_licence[:10]))
         examples = write_examples(entries, tmp, int(params.get("card_examples", 3)))
         render_card(tmp / "README.md", params, entries, split_infos, summary, examples, template_dir)
         summary.bytes = sum(p.stat().st_size for p in tmp.rglob("*") if p.is_file())

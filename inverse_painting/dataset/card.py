@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..media.images import write_image
+from ..pipeline.errors import UserError
 
 TEMPLATE_NAME = "inverse_painting_dataset.md"
+# datasets_cards/, linked into the package so the templates install with it.
+PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "cards"
 
 
 def _licence_id(licences: set[str]) -> str:
@@ -35,7 +38,7 @@ def write_examples(entries, out_dir: Path, count: int) -> list[dict[str, str]]:
 
 
 def render_card(path: Path, params: Mapping[str, Any], entries, split_infos, summary, examples,
-                template_dir: str | Path = "datasets_cards") -> Path:
+                template_dir: str | Path | None = None) -> Path:
     from datasets import DatasetInfo, SplitDict, SplitInfo
     from datasets.info import DatasetInfosDict
     from datasets.utils.metadata import MetadataConfigs
@@ -65,8 +68,12 @@ def render_card(path: Path, params: Mapping[str, Any], entries, split_infos, sum
     DatasetInfosDict(infos).to_dataset_card_data(card_data)
     MetadataConfigs(configs).to_dataset_card_data(card_data)
     sources = sorted((e.source() for e in entries), key=lambda s: (s["origin"], s["split"], s["painting_id"]))
+    template = Path(template_dir or PACKAGED_TEMPLATES) / TEMPLATE_NAME
+    if not template.is_file():
+        raise UserError(f"{template}: dataset card template not found (set build.cards / --cards to a folder "
+                        f"holding {TEMPLATE_NAME}, or leave it empty for the built-in one)")
     card = DatasetCard.from_template(
-        card_data, template_path=str(Path(template_dir) / TEMPLATE_NAME),
+        card_data, template_path=str(template), unknown_licence=summary.unknown_licence,
         pretty_name=card_data.pretty_name, counts=summary.rows, paintings=summary.paintings,
         total_rows=summary.to_dict()["total_rows"], sources=sources, examples=examples,
         mask_backends=summary.mask_backends, label_backends=summary.label_backends, labels=summary.labels,

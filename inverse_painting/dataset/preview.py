@@ -17,7 +17,7 @@ from PIL import Image
 
 from ..annotate.annotate import STEPS_NAME, load_steps
 from ..media.images import write_image
-from ..pipeline import atomic_dir, atomic_write_text
+from ..pipeline import NoItems, atomic_dir, atomic_write_text
 
 THUMB_HEIGHT = 120
 STYLE = """
@@ -75,8 +75,10 @@ def write_preview(annotations: str | os.PathLike, out_dir: str | os.PathLike, ma
     """Write ``<out_dir>/index.html`` and its thumbnails (folder replaced atomically)."""
     docs = [load_steps(p) for p in sorted(Path(annotations).glob(f"*/{STEPS_NAME}"))
             if not p.parent.name.startswith(("_", "."))][:max_paintings]
+    if not docs:
+        raise NoItems(f"{annotations}: no annotated paintings to preview (expected <id>/steps.json from `annotate`)")
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(out_dir, writer="preview") as tmp:
         sections = [_painting_section(doc, tmp, f"p{i:03d}") for i, doc in enumerate(docs)]
         index = "".join(f"<li><a href='#{html.escape(d['painting_id'])}'>{html.escape(d['painting_id'])}</a> "
                         f"({len(d['steps'])} steps, {html.escape(d['origin'])})</li>" for d in docs)

@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..pipeline.errors import UserError
+
 MANAGED_PREFIXES = ("data/", "images/")  # remote files under these are ours to delete
 REPO_TYPE = "dataset"
 
 
-class PublishError(RuntimeError):
+class PublishError(UserError, RuntimeError):
     """Publishing failed; the message never contains the token."""
 
 
@@ -32,6 +34,7 @@ class PublishPlan:
     delete: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     remote_exists: bool = True
+    remote_error: str = ""  # why the remote could not be compared (a dry run offline): all is "to upload"
 
     @property
     def changed(self) -> bool:
@@ -44,6 +47,7 @@ class PublishResult:
     committed: bool = False
     commit_url: str = ""
     dry_run: bool = False
+    token_found: bool = False  # whether a token was found (the token itself is never kept here)
 
 
 def local_files(folder: str | os.PathLike) -> dict[str, Path]:
@@ -96,11 +100,20 @@ def _same(local: Path, remote: Any) -> bool:
     return getattr(remote, "blob_id", None) == git_blob_sha1(local)
 
 
-def plan_publish(api, folder: str | os.PathLike, repo_id: str, revision: str | None = None) -> PublishPlan:
+def plan_publish(api, folder: str | os.PathLike, repo_id: str, revision: str | None = None,
+                 offline_ok: bool = False) -> PublishPlan:
+    """What a publish would upload and delete. With ``offline_ok`` an unreachable Hub gives a
+    plan that uploads everything, saying why, instead of an error (for dry runs)."""
     files = local_files(folder)
     if "README.md" not in files:
         raise PublishError(f"{folder}: no README.md: not a built dataset (run `inverse-painting build`)")
-    remote = _remote_files(api, repo_id, revision)
+    try:
+        remote = _remote_files(api, repo_id, revision)
+    except Exception as exc:  # noqa: BLE001 - offline, DNS, proxy: a dry run still lists the local files
+        if not offline_ok:
+            raise
+        return PublishPlan(repo_id, revision, upload=list(files), remote_exists=False,
+                           remote_error=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300])
     plan = PublishPlan(repo_id, revision, remote_exists=remote is not None)
     remote = remote or {}
     for rel, path in files.items():
@@ -116,11 +129,14 @@ def publish(folder: str | os.PathLike, repo_id: str, *, private: bool = False, r
     from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, get_token
 
     token = token or os.environ.get("HF_TOKEN") or None
-    secrets = [token or "", get_token() or ""]
+    stored = get_token()
+    secrets = [token or "", stored or ""]
     api = api or HfApi(token=token)
     try:
-        plan = plan_publish(api, folder, repo_id, revision)
-        result = PublishResult(plan, dry_run=dry_run)
+        plan = plan_publish(api, folder, repo_id, revision, offline_ok=dry_run)
+        if plan.remote_error:
+            plan.remote_error = _scrub(plan.remote_error, secrets)
+        result = PublishResult(plan, dry_run=dry_run, token_found=bool(token or stored))
         if dry_run or not plan.changed:
             return result
         api.create_repo(repo_id, repo_type=REPO_TYPE, private=private, exist_ok=True)

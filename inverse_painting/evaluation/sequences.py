@@ -11,6 +11,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..pipeline.errors import NoItems
+
 TIME_IN_NAME = re.compile(r"_t(\d+(?:\.\d+)?)s\.", re.IGNORECASE)
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp"}
 
@@ -70,7 +72,7 @@ def sequence_from_folder(folder: str | os.PathLike, blank_rgb: tuple[int, int, i
     folder = Path(folder)
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and TIME_IN_NAME.search(p.name))
     if not files:
-        raise FileNotFoundError(f"{folder}: no keyframes named like 01_t0015s.jpg")
+        raise NoItems(f"{folder}: no keyframes named like 01_t0015s.jpg")
     files.sort(key=lambda p: float(TIME_IN_NAME.search(p.name).group(1)))
     frames = [read_image(p) for p in files]
     size = (frames[-1].shape[1], frames[-1].shape[0])

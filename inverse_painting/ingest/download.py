@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from ..pipeline.redact import redact_value
-from ..pipeline import Item, ItemContext, ItemResult, atomic_dir, atomic_write_json
+from ..pipeline import Item, ItemContext, ItemResult, NetworkUnavailable, atomic_dir, atomic_write_json
 from .sources import Source, default_item_id, sanitize_id
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,10 @@ PARTIAL_DIR = ".partial"
 
 class RefusedSource(ValueError):
     """A URL the downloader will not fetch (scheme or network), with the reason."""
+
+
+class HostUnreachable(NetworkUnavailable):
+    """A host that does not resolve or answer now: the item fails (a later run retries it)."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def check_url(url: str, allow_local: bool = False) -> None:
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, parsed.port or 443, proto=socket.IPPROTO_TCP)}
     except socket.gaierror as exc:
-        raise RefusedSource(f"{url}: host {host!r} does not resolve ({exc})") from None
+        raise HostUnreachable(f"{url}: host {host!r} does not resolve ({exc}; offline?)") from None
     for addr in addresses:
         ip = ipaddress.ip_address(addr.split("%")[0])
         if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_unspecified:
@@ -157,7 +161,10 @@ def expand_sources(sources: list[Source], options: DownloadOptions | None = None
         try:
             entries = list_remote(source.url, options)
         except Exception as exc:  # noqa: BLE001 - the reason goes to the ledger, the stage goes on
-            add(source.id or default_item_id(source), {**base, "error": _short_error(exc)})
+            reason = _short_error(exc)
+            add(source.id or default_item_id(source), {**base, "error": reason,
+                                                        "error_permanent": isinstance(exc, RefusedSource)
+                                                        or _permanent(reason)})
             continue
         for n, entry in enumerate(entries, 1):
             item_id = source.id if (source.id and len(entries) == 1) else sanitize_id(entry["id"])
@@ -197,8 +204,10 @@ def download_item(item: Item, ctx: ItemContext) -> ItemResult:
 
     payload = item.payload
     if payload.get("error"):
-        return ItemResult.skipped(f"cannot read {payload['listed_from'] if 'listed_from' in payload else payload['url']}:"
-                                  f" {payload['error']}")
+        reason = f"cannot read {payload.get('listed_from', payload['url'])}: {payload['error']}"
+        if payload.get("error_permanent", True):
+            return ItemResult.skipped(reason)
+        raise NetworkUnavailable(reason + " (a later run retries it)")
     if payload.get("duplicate_of"):
         return ItemResult.skipped(f"duplicate of {payload['duplicate_of']} (the same video is listed twice)")
     options = DownloadOptions.from_params(ctx.params.get("download"))

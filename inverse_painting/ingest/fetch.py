@@ -13,6 +13,7 @@ from typing import Any
 
 from ..media.video import probe_video
 from ..pipeline import Item, ItemContext, ItemResult, atomic_dir, atomic_write_json
+from ..pipeline.provenance import local_source
 from ..pipeline.redact import redact_value
 from ..sample.uri import parse_sample_uri
 from ..sample.video import generate_sample_video
@@ -58,7 +59,8 @@ def fetch_item(item: Item, ctx: ItemContext) -> ItemResult:
         with atomic_dir(dest) as tmp:
             video = tmp / f"video{src.suffix.lower() or '.mp4'}"
             shutil.copy2(src, video)
-            atomic_write_json(tmp / INFO_NAME, _info(item, video, {"title": src.stem}))
+            atomic_write_json(tmp / INFO_NAME, _info(item, video, {"title": src.stem,
+                                                                    "source_url": local_source(src)}))
         return ItemResult.ok([f"{item.id}/{video.name}", f"{item.id}/{INFO_NAME}"])
     if kind == "remote":
         from .download import download_item  # yt-dlp; imported lazily

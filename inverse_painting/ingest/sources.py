@@ -3,13 +3,21 @@
 A manifest is YAML (a ``sources:`` list of mappings) or CSV (one row per source, a
 header naming the fields). Each source has a ``url`` (http(s) URL, local path or
 ``sample://`` URI) and optionally ``id``, ``split`` (train / validation / test / auto),
-``genre``, ``medium``, ``licence``, ``painter``. Unknown fields are kept in ``extra``.
-Errors name the file, line and field.
+``genre``, ``medium``, ``licence``, ``painter``, ``kind`` (what the URL is, e.g. ``playlist``:
+informative) and ``channel_ids``. Any other field is an error with a "did you mean" (a typo
+such as ``splt`` would otherwise be lost). Errors name the file, line and field.
+
+Item ids: the manifest's ``id``, else the sample seed, the video id yt-dlp reports, or a local
+file's name without suffix; local files that share a name (``a/video.mp4``, ``b/video.mp4``)
+get their folder's name in front (``a-video``, ``b-video``), and a short content hash when
+even that is shared.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
+import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -18,10 +26,12 @@ from typing import Any
 
 import yaml
 
+from ..pipeline.errors import UserError
 from ..sample.uri import is_sample_uri, parse_sample_uri
 
 SPLITS = ("train", "validation", "test", "auto")
-KNOWN_FIELDS = ("url", "path", "id", "split", "genre", "medium", "licence", "license", "painter", "kind")
+KNOWN_FIELDS = ("url", "path", "id", "split", "genre", "medium", "licence", "license", "painter", "kind",
+                "channel_ids")
 _ID_OK = re.compile(r"[^A-Za-z0-9._-]+")
 _LINE = "__line__"
 
@@ -36,8 +46,10 @@ class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
         return mapping
 
 
-class ManifestError(ValueError):
+class ManifestError(UserError, ValueError):
     """A manifest problem, with file, line and field in the message."""
+
+    exit_code = 2  # a bad input file, like a bad option
 
     def __init__(self, path: str, line: int | None, field_name: str | None, message: str):
         where = f"{path}" + (f":{line}" if line else "") + (f" field '{field_name}'" if field_name else "")
@@ -78,7 +90,18 @@ def classify_url(url: str) -> str:
     return "local"
 
 
+def _check_fields(raw: dict[str, Any], path: str, line: int) -> None:
+    for key in raw:
+        name = str(key).strip().lower()
+        if key == _LINE or name in KNOWN_FIELDS:
+            continue
+        close = difflib.get_close_matches(name, KNOWN_FIELDS, n=1, cutoff=0.6)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise ManifestError(path, line, str(key), f"unknown field; {hint}known fields: {', '.join(KNOWN_FIELDS)}")
+
+
 def _build_source(raw: dict[str, Any], path: str, line: int, base_dir: Path) -> Source:
+    _check_fields(raw, path, line)
     data = {str(k).strip().lower(): v for k, v in raw.items()
             if k != _LINE and v is not None and str(v).strip() != ""}
     url = data.pop("url", None) or data.pop("path", None)
@@ -170,7 +193,36 @@ def _check_ids(sources: list[Source], name: str) -> list[Source]:
             if s.id in seen:
                 raise ManifestError(name, s.line, "id", f"duplicate id {s.id!r} (first on line {seen[s.id]})")
             seen[s.id] = s.line
+    _name_local_files(sources, set(seen))
     return sources
+
+
+def _content_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:8]
+
+
+def _name_local_files(sources: list[Source], taken: set[str]) -> None:
+    """Give local files that would share an id (same file name) their folder's name, then a
+    content hash, in front (see the module docstring)."""
+    local = [s for s in sources if s.kind == "local" and not s.id]
+    stems: dict[str, list[Source]] = {}
+    for s in local:
+        stems.setdefault(sanitize_id(Path(s.url).stem), []).append(s)
+    for stem, group in stems.items():
+        if len(group) == 1 and stem not in taken:
+            continue
+        for s in group:
+            candidate = sanitize_id(f"{Path(s.url).parent.name}-{Path(s.url).stem}")
+            if candidate in taken or sum(sanitize_id(f"{Path(o.url).parent.name}-{Path(o.url).stem}") == candidate
+                                         for o in group) > 1:
+                candidate = sanitize_id(f"{candidate}-{_content_hash(Path(s.url))}") \
+                    if Path(s.url).is_file() else sanitize_id(f"{candidate}-{s.line}")
+            s.id = candidate
+            taken.add(candidate)
 
 
 def default_item_id(source: Source) -> str:

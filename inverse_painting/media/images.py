@@ -10,9 +10,10 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..pipeline.atomic import atomic_path
+from ..pipeline.errors import UserError
 
 
-class UnreadableImage(ValueError):
+class UnreadableImage(UserError, ValueError):
     """The file is missing, empty or not an image we can decode."""
 
 

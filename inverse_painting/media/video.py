@@ -13,8 +13,10 @@ from typing import Iterator
 
 import numpy as np
 
+from ..pipeline.errors import UserError
 
-class UnreadableVideo(ValueError):
+
+class UnreadableVideo(UserError, ValueError):
     """The file is missing, empty, not a video or has no video stream."""
 
 

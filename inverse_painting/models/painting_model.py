@@ -129,7 +129,10 @@ class PaintingModel(ModelMixin, ConfigMixin):
         if "vae" not in self._external:
             from diffusers import AutoencoderKL
 
-            vae = AutoencoderKL.from_pretrained(self.config.vae).to(self.device).eval()
+            from .hub import resolve_pretrained
+
+            vae = AutoencoderKL.from_pretrained(resolve_pretrained(self.config.vae, "train.vae", "VAE"))
+            vae = vae.to(self.device).eval()
             vae.requires_grad_(False)
             self._external["vae"] = vae
         return self._external["vae"]

@@ -15,6 +15,8 @@ _EXPORTS = {
     "ImageDistance": ".distance",
     "load_distance": ".distance",
     "write_outputs": ".outputs",
+    "PaintingOutput": ".outputs",
+    "PainterNotFound": ".loop",
     "contact_sheet": ".outputs",
     "time_map_image": ".outputs",
 }

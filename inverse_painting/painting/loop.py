@@ -15,14 +15,19 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import cv2
 import numpy as np
 
+from ..pipeline.errors import UserError
 from .distance import ImageDistance, load_distance
 
 MASK_SOURCES = ("generator", "outstanding", "lowest-threshold")
+
+
+class PainterNotFound(UserError, FileNotFoundError):
+    """The model folder holds no trained painting model."""
 
 
 @dataclass(frozen=True)
@@ -148,14 +153,17 @@ def load_painter(model_dir: str | os.PathLike, device: str | None = None):
 
     path = Path(model_dir)
     if not (path / "config.json").is_file():
-        raise FileNotFoundError(f"{path}: no trained painting model here (expected config.json + safetensors)")
+        raise PainterNotFound(f"{path}: no trained painting model here (expected config.json + safetensors "
+                              "from `inverse-painting train` or `dvc repro train`)")
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     return PaintingModel.from_pretrained(path).to(device).eval()
 
 
 def paint(model, target: np.ndarray, settings: PaintSettings = PaintSettings(),
-          distance: ImageDistance | None = None) -> PaintResult:
-    """Generate the keyframes that paint ``target`` (uint8 RGB, any size) from a white canvas."""
+          distance: ImageDistance | None = None, on_step: Callable[[PaintStep], None] | None = None
+          ) -> PaintResult:
+    """Generate the keyframes that paint ``target`` (uint8 RGB, any size) from a white canvas;
+    ``on_step`` hears of every keyframe as it is made (progress bars)."""
     import torch
 
     from ..models import RenderSettings, render_next
@@ -200,6 +208,8 @@ def paint(model, target: np.ndarray, settings: PaintSettings = PaintSettings(),
         steps.append(PaintStep(k, round(k * settings.interval, 3), model.vocabulary[label_idx - 1], thr, source,
                                round(float(mask.mean()), 4), round(dist, 5), round(change, 6)))
         previous = mask
+        if on_step is not None:
+            on_step(steps[-1])
         if dist < stop_value:
             stop_reason = f"distance to target {dist:.4f} < {stop_value}"
             break
@@ -212,8 +222,9 @@ def paint(model, target: np.ndarray, settings: PaintSettings = PaintSettings(),
 
 
 def paint_file(picture: str | os.PathLike, model, settings: PaintSettings = PaintSettings(),
-               distance: ImageDistance | None = None) -> PaintResult:
+               distance: ImageDistance | None = None, on_step: Callable[[PaintStep], None] | None = None
+               ) -> PaintResult:
     """Paint an image file; unreadable files raise ``UnreadableImage`` with the reason."""
     from ..media import read_image
 
-    return paint(model, read_image(picture), settings, distance)
+    return paint(model, read_image(picture), settings, distance, on_step)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..pipeline import Item, ItemContext, ItemResult, atomic_dir
+from ..pipeline.progress import item_progress
 
 WEIGHTS = "diffusion_pytorch_model.safetensors"
 
@@ -92,7 +93,13 @@ def paint_item(item: Item, ctx: ItemContext) -> ItemResult:
     p = {**ctx.params, "interval": step_interval(str(ctx.params["dataset"]), ctx.params.get("interval", 20.0))}
     model = _painter(str(p["model"]), item.payload["model_sha"])
     target = target_image(str(p["dataset"]), str(p["split"]), item.payload["painting_id"])
-    result = paint(model, target, PaintSettings.from_params(p), _distance(str(p.get("lpips_weights") or "")))
+    settings = PaintSettings.from_params(p)
+    with item_progress(settings.max_frames, f"paint {item.id}", "keyframe") as bar:
+        def on_step(step) -> None:
+            bar.update(1)
+            bar.set_postfix(distance=f"{step.distance:.3f}", refresh=False)
+
+        result = paint(model, target, settings, _distance(str(p.get("lpips_weights") or "")), on_step)
     with atomic_dir(ctx.out_dir / item.id) as tmp:
         write_outputs(result, tmp, fps=float(p.get("video_fps", 2.0)))
     record = result.record()

@@ -29,6 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..pipeline.errors import UserError
+
 # Published locations of the two checkpoints (used only when asked to download).
 BACKBONE_URL = "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth"
 HEADS_URL = "https://github.com/richzhang/PerceptualSimilarity/raw/master/lpips/weights/v0.1/alex.pth"
@@ -43,7 +45,7 @@ HEADS_FILES = ("alex.safetensors", "alex.pth", "heads.safetensors", "heads.pth")
 COMBINED_FILE = "lpips_alex.safetensors"
 
 
-class LpipsUnavailable(FileNotFoundError):
+class LpipsUnavailable(UserError, FileNotFoundError):
     """The official LPIPS weights are not where the configuration says."""
 
 

@@ -28,7 +28,8 @@ from typing import Any, Callable, Sequence
 
 from tqdm.auto import tqdm
 
-from .atomic import atomic_write_json
+from .atomic import atomic_write_json, claim_output_folder
+from .errors import NoItems
 from .ledger import FAILED, OK, SKIPPED, LedgerRow, LedgerWriter, write_ledger
 from .redact import redact, redact_value
 
@@ -217,12 +218,13 @@ def run_stage(
     """
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     ids = [it.id for it in items]
     if len(set(ids)) != len(ids):
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         raise ValueError(f"stage {stage!r}: duplicate item ids {dupes[:5]}")
+    if not items:
+        raise NoItems(f"stage {stage!r}: nothing to do (no items); check its input folder")
+    out_dir = claim_output_folder(out_dir, stage)
     sweep_temporaries(out_dir)
     ctx = ItemContext(stage, out_dir, params)
     start = time.perf_counter()

@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 import torch
 
+from ..pipeline.progress import item_progress
 from .config import SynthConfig
 from .depth import depth_layers
 from .regions import colour_clusters
@@ -291,7 +292,9 @@ def _decompose(image: np.ndarray, depth: np.ndarray, cfg: SynthConfig) -> Decomp
     labels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
     report = []
     long_side = max(h, w)
+    bar = item_progress(len(groups), "synth passes", "pass")
     for layer, p in groups:
+        bar.update(1)
         n = plan[(layer, p)]
         if n == 0:
             continue
@@ -333,6 +336,7 @@ def _decompose(image: np.ndarray, depth: np.ndarray, cfg: SynthConfig) -> Decomp
                        "seconds": round(time.perf_counter() - group_start, 3)})
         log.debug("layer %d pass %d: %d strokes, mse %.5f -> %.5f", layer, p, n, first, last)
 
+    bar.close()
     strokes = StrokeParams.concat(parts)
     final = (canvas.clamp(0, 1) * 255 + 0.5).to(torch.uint8).numpy()
     layer_idx, pass_idx, region_idx = (np.concatenate([group[i] for group in labels]) if labels

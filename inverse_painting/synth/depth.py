@@ -86,6 +86,9 @@ class DepthAnythingDepth:
         self.model_id = model
         self.batch_size = batch_size
         self.device = device
+        from ..models.hub import resolve_pretrained
+
+        model = resolve_pretrained(model, "synth.depth_model", "Depth Anything")
         self.processor = AutoImageProcessor.from_pretrained(model)
         self.model = DepthAnythingForDepthEstimation.from_pretrained(model).to(device).eval()
 

@@ -21,7 +21,8 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 
 from ..media.images import read_image, write_image
-from ..pipeline import Item, ItemContext, ItemResult, atomic_dir
+from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir
+from ..pipeline.provenance import local_source
 from ..sample.uri import parse_seeds
 from .config import SynthConfig
 
@@ -98,8 +99,10 @@ def synth_items(params: dict[str, Any]) -> list[Item]:
                              params.get("dataset_column", "image"), int(params.get("limit", 0) or 0))
     path = Path(spec)
     if not path.exists():
-        raise FileNotFoundError(f"synth input {spec!r}: no such file or folder (or use sample:// or hf://)")
+        raise NoItems(f"synth input {spec!r}: no such file or folder (or use sample:// or hf://)")
     items = folder_items(path)
+    if not items:
+        raise NoItems(f"synth input {spec}: no images (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
     limit = int(params.get("limit", 0) or 0)
     return items[:limit] if limit > 0 else items
 
@@ -115,7 +118,11 @@ def load_item_image(item: Item, size: int | None = None) -> tuple[np.ndarray, di
             "source_url": f"sample://stills?seeds={p['sample_seed']}&width={p['width']}",
             "licence": "generated (sample world)", "uploader": "inverse-painting sample world",
             "title": f"sample landscape {p['sample_seed']}"}
-    source = f"hf://{p['dataset']}#{p['split']}/{p['row']}" if "dataset" in p else p["path"]
+    if "dataset" in p:  # a local dataset folder is named by its folder name, never its path
+        name = Path(p["dataset"]).name if Path(p["dataset"]).exists() else p["dataset"]
+        source = f"hf://{name}#{p['split']}/{p['row']}"
+    else:
+        source = local_source(p["path"])
     return read_image(p["path"], min_side=size), {"source_url": source, "licence": "", "uploader": "", "title": item.id}
 
 

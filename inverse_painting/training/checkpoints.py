@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from ..pipeline import atomic_dir
+from ..pipeline import atomic_dir, claim_output_folder
 
 STEP_DIR = re.compile(r"^step-(\d{7})$")
 
@@ -53,7 +53,7 @@ def save_checkpoint(folder: str | os.PathLike, step: int, model, optimizer, stat
     """Write ``folder/step-NNNNNNN`` atomically and keep only the newest ``keep`` checkpoints."""
     from safetensors.torch import save_file
 
-    target = Path(folder) / f"step-{step:07d}"
+    target = claim_output_folder(folder, "train") / f"step-{step:07d}"
     tensors, meta = _split_optimizer_state(optimizer.state_dict())
     with atomic_dir(target) as tmp:
         model.save_pretrained(tmp / "model")

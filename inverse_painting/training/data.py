@@ -15,6 +15,8 @@ from typing import Sequence
 import numpy as np
 from PIL import Image
 
+from ..pipeline.errors import NoItems
+
 CONFIGS = ("real", "synthetic")
 
 
@@ -47,7 +49,8 @@ def load_pairs(root: str | os.PathLike, split: str, configs: Sequence[str] | Non
     root = Path(root)
     configs = [c for c in (configs or CONFIGS) if c in dataset_configs(root, split)]
     if not configs:
-        raise FileNotFoundError(f"{root}: no parquet shards for split {split!r} under data/<config>/")
+        raise NoItems(f"{root}: no parquet shards for split {split!r} under data/<config>/ "
+                      "(build the dataset first: `inverse-painting build` or `dvc repro build`)")
     parts = [datasets.load_dataset("parquet", data_files={split: str(root / "data" / c / f"{split}-*.parquet")},
                                    split=split) for c in configs]
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)

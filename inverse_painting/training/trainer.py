@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from ..pipeline import atomic_write_text
+from ..pipeline import NoItems, atomic_write_text, claim_output_folder
 from ..pipeline.executor import sweep_temporaries
 from .checkpoints import list_checkpoints, load_checkpoint, save_checkpoint
 from .data import PairsData, dataset_fingerprint, load_pairs
@@ -161,12 +161,12 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainResult:
         torch.set_num_threads(cfg.threads)
     accelerator = Accelerator(mixed_precision=cfg.mixed_precision, cpu=cfg.device == "cpu")
     set_seed(cfg.seed)
-    out = Path(cfg.out)
+    out = claim_output_folder(cfg.out, "train") if accelerator.is_main_process else Path(cfg.out)
     ckpt_dir = out / "checkpoints"
     train_data = PairsData.from_rows(load_pairs(cfg.dataset, "train", cfg.configs), cfg.resolution)
     try:
         val_data = PairsData.from_rows(load_pairs(cfg.dataset, "validation", cfg.configs), cfg.resolution)
-    except (FileNotFoundError, ValueError):
+    except (NoItems, ValueError):
         val_data = None
     model = build_model(cfg, train_data.vocabulary())
     scheduler = DDPMScheduler(num_train_timesteps=model.config.num_train_timesteps,
