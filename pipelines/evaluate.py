@@ -1,5 +1,5 @@
-"""DVC stage ``evaluate``: the paper's metrics for the model and two baselines ->
-``reports/evaluate.json`` (metric) and distance-curve plots under ``reports/evaluate/``."""
+"""DVC stage ``evaluate``: the paper's metrics and diagnostics for the model and three
+baselines -> ``reports/evaluate.json`` (metric) and distance-curve plots under ``reports/evaluate/``."""
 
 from inverse_painting.evaluation.stage import run_evaluation, table
 

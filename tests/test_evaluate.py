@@ -1,4 +1,5 @@
-"""Evaluation: the paper's metrics on known cases, baselines, FID honesty, the stage end to end."""
+"""Evaluation: the paper's metrics on simple cases, baselines, FID honesty, the stage end to end
+(known answers for each definition: ``test_evaluate_definitions.py``)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import torch
 from PIL import Image
 
 from inverse_painting.annotate.masks import DifferenceMasker
-from inverse_painting.evaluation import (ProcessSequence, crossfade, dtw, fid_status, frechet_distance, mask_iou,
-                                         score_sequence, sequence_from_folder, stroke_process_baseline)
+from inverse_painting.evaluation import (ProcessSequence, crossfade, dtw, fid_status, frechet_distance, instant,
+                                         mask_iou, score_sequence, sequence_from_folder, stroke_process_baseline)
 from inverse_painting.evaluation.baselines import BaselineUnavailable
 from inverse_painting.painting import load_distance
 from inverse_painting.sample import make_landscape
@@ -41,13 +42,20 @@ def test_a_process_scores_perfectly_against_itself_and_worse_as_a_crossfade():
     real = sample_process()
     distance, masker = load_distance(), DifferenceMasker.from_params({})
     same = score_sequence(real, real, distance, masker)
-    assert same.frame_distance == 0 and same.iou == 1.0 and same.ddc == 0 and same.dts_min == 0
+    assert same.frame_distance == 0 and same.iou == 1.0 and same.ddc_sum == 0 and same.dts_min == 0
+    assert same.mask_recall == 1.0 and same.order_agreement == pytest.approx(1.0) and same.keyframes_after_real_end == 0
     fade = crossfade(real.painting_id, real.target, n_frames=6, interval=20.0)
     assert np.array_equal(fade.frames[-1], real.target) and (fade.frames[0] == 255).all()
     worse = score_sequence(real, fade, distance, masker)
-    assert worse.frame_distance > 0 and worse.ddc > 0 and worse.iou < 1.0
+    assert worse.frame_distance > 0 and worse.ddc_sum > worse.ddc_mean > 0 and worse.iou < 1.0
     assert worse.dts_min == pytest.approx(abs(120 - 120) / 60) and worse.generated_keyframes == 6
     assert np.asarray(worse.real_curve)[:, 0].tolist() == [0, 0.5, 1.0, 1.5, 2.0]  # minutes on x
+
+
+def test_instant_baseline_is_the_blank_canvas_then_the_target_one_interval_later():
+    target = make_landscape(3, (40, 30)).final()
+    seq = instant("p", target, interval=20.0)
+    assert seq.times == [0.0, 20.0] and (seq.frames[0] == 255).all() and np.array_equal(seq.frames[1], target)
 
 
 def test_stroke_process_baseline_is_used_when_importable_else_unavailable(monkeypatch):
@@ -104,20 +112,31 @@ def test_evaluate_stage_reports_model_and_baselines_side_by_side(tmp_path, monke
     report = run_evaluation(params, tmp_path / "evaluate.json")
     assert json.loads((tmp_path / "evaluate.json").read_text()) == json.loads(json.dumps(report))
     assert report["baseline_frames"] == 4 and report["distance"] == "mean-delta-e/100"
+    assert report["baselines"]["frames_from"] == "mean steps per painting of the train split"
+    assert {"ddc_sum", "ddc_mean", "order_agreement", "fid_per_painting"} <= set(report["conventions"])
     for source in ("validation", "real_sequence"):
-        methods = report[source]["methods"]
+        block = report[source]
+        real_keyframes = {"validation": 4, "real_sequence": 3}[source]
+        assert block["real"]["paintings"] == 1 and block["real"]["keyframes"] == real_keyframes
+        methods = block["methods"]
         assert methods["stroke_process"]["status"] == "unavailable"
-        for name in ("model", "crossfade"):
+        for name in ("model", "crossfade", "instant"):
             m = methods[name]
-            assert m["status"] == "ok" and m["paintings"] == 1, (source, name, m)
-            assert 0 <= m["iou"] <= 1 and m["ddc"] >= 0 and m["dts_min"] >= 0
-            assert m["lpips"].startswith("unavailable") and m["fid"].startswith("unavailable")
+            assert (m["status"], m["paintings"], m["scored"], m["failures"]) == ("ok", 1, 1, 0), (source, name, m)
+            paper, diagnostics = m["paper"], m["diagnostics"]
+            assert 0 <= paper["iou"] <= 1 and paper["ddc_sum"] >= diagnostics["ddc_mean"] >= 0 and paper["dts_min"] >= 0
+            assert paper["lpips"].startswith("unavailable") and paper["fid_per_painting"].startswith("unavailable")
+            assert 0 <= diagnostics["mask_recall"] <= 1 and -1 <= diagnostics["order_agreement"] <= 1
+        assert methods["instant"]["diagnostics"]["generated_keyframes"] == 1
+        assert methods["crossfade"]["diagnostics"]["generated_keyframes"] == 4
     from inverse_painting.training import load_pairs
 
     real_duration = sum(load_pairs(ds, "validation")["dt"])
-    assert report["validation"]["methods"]["crossfade"]["dts_min"] == pytest.approx(abs(real_duration - 80) / 60,
-                                                                                    abs=1e-4)
+    assert report["validation"]["methods"]["crossfade"]["paper"]["dts_min"] == pytest.approx(
+        abs(real_duration - 80) / 60, abs=1e-4)
     assert (tmp_path / "curves" / "validation_model.csv").read_text().startswith("minutes,distance")
     assert (tmp_path / "eval" / "curves_validation_sample-landscape-0003.png").is_file()
     assert (tmp_path / "eval" / "real_sequence" / "timelapse.mp4").is_file()
-    assert "crossfade" in table(report)
+    printed = table(report)
+    assert all(f"{source:15s} {name:15s}" in printed for source in ("validation", "real_sequence")
+               for name in ("model", "crossfade", "instant", "stroke_process"))

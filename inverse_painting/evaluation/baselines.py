@@ -1,4 +1,11 @@
-"""Baselines evaluated beside the model, on the same targets and interval."""
+"""Baselines evaluated beside the model, on the same targets and interval.
+
+They bracket the model: ``instant`` (blank, then the target, one step) is what a metric
+that ignores the process rewards; the cross-fade paints everything a little at every
+step; the stroke process paints like a person might. Each sees only the target: its frame
+count and interval are passed in by the stage, which takes them from the train split or
+from params, never from the painting being evaluated.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +18,26 @@ class BaselineUnavailable(RuntimeError):
     """The baseline cannot run here (its implementation is not importable)."""
 
 
+def blank_like(target: np.ndarray, blank_rgb: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
+    blank = np.empty_like(target)
+    blank[:] = blank_rgb
+    return blank
+
+
 def crossfade(painting_id: str, target: np.ndarray, n_frames: int, interval: float,
               blank_rgb: tuple[int, int, int] = (255, 255, 255)) -> ProcessSequence:
     """A linear cross-fade from the blank canvas to the target in ``n_frames`` steps."""
-    blank = np.empty_like(target)
-    blank[:] = blank_rgb
+    blank = blank_like(target, blank_rgb)
     frames = [np.round(blank * (1 - a) + target.astype(np.float32) * a).astype(np.uint8)
               for a in np.linspace(0.0, 1.0, n_frames + 1)]
     return ProcessSequence(painting_id, frames, [k * interval for k in range(n_frames + 1)], target)
+
+
+def instant(painting_id: str, target: np.ndarray, interval: float,
+            blank_rgb: tuple[int, int, int] = (255, 255, 255)) -> ProcessSequence:
+    """The blank canvas, then the finished target one ``interval`` later: no process at all."""
+    return ProcessSequence(painting_id, [blank_like(target, blank_rgb), target.copy()], [0.0, float(interval)],
+                           target)
 
 
 def stroke_process_baseline(painting_id: str, target: np.ndarray, n_frames: int, interval: float,
@@ -31,8 +50,7 @@ def stroke_process_baseline(painting_id: str, target: np.ndarray, n_frames: int,
     frames = [np.asarray(f, np.uint8) for f in stroke_process(target, n_frames)]
     if not frames:
         raise BaselineUnavailable("stroke_process returned no frames")
-    blank = np.empty_like(target)
-    blank[:] = blank_rgb
+    blank = blank_like(target, blank_rgb)
     if not np.array_equal(frames[0], blank):  # the process starts from the blank canvas
         frames = [blank, *frames]
     return ProcessSequence(painting_id, frames, [k * interval for k in range(len(frames))], target)

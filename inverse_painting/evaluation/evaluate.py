@@ -1,9 +1,13 @@
 """Evaluate methods (the model, baselines) against real painting processes of one source.
 
-A method is a function ``real sequence -> generated sequence`` (it sees the real target, and
-nothing else is meant to be used); ``BaselineUnavailable`` turns a method into an
-"unavailable" row instead of an error. All sequences are compared at one size (the real
-target's aspect, long side ``eval_long_side``).
+A method is a function ``PaintingTask -> generated sequence``: it is handed the painting's
+id and finished target only, so it cannot borrow the real process's times or frame count.
+``BaselineUnavailable`` turns a method into an "unavailable" row instead of an error. Any
+other error, or a result of fewer than two frames, is a failure on that painting: it is
+counted and its reason kept, and a method with failures is "incomplete" (its means are over
+the paintings it was scored on, ``scored`` of ``paintings``). All sequences are compared at
+one size (the real target's aspect, long side ``eval_long_side``). Every mean is over
+paintings (each painting weighs the same, however many frames it has).
 """
 
 from __future__ import annotations
@@ -15,13 +19,37 @@ from typing import Any, Callable
 import numpy as np
 
 from .baselines import BaselineUnavailable
-from .fid import fid_status
+from .diagnostics import step_areas
+from .fid import FidScorer
 from .metrics import SequenceMetrics, score_sequence
 from .sequences import ProcessSequence
 
 log = logging.getLogger(__name__)
-Method = Callable[[ProcessSequence], ProcessSequence]
-SCORES = ("frame_distance", "iou", "ddc", "dts_min")
+
+PAPER_METRICS = ("frame_distance", "iou", "ddc_sum", "dts_min")
+DIAGNOSTICS = ("mask_recall", "ddc_mean", "step_area_mean", "step_area_max", "generated_keyframes",
+               "keyframes_after_real_end", "order_agreement")
+
+
+@dataclass(frozen=True)
+class PaintingTask:
+    """What a method may see of a real painting: which one it is and the finished target."""
+
+    painting_id: str
+    target: np.ndarray
+
+
+Method = Callable[[PaintingTask], ProcessSequence]
+
+
+@dataclass
+class MethodRun:
+    """One method's results over a source's paintings, as they come in."""
+
+    scored: list[SequenceMetrics] = field(default_factory=list)
+    fid: list[float | str] = field(default_factory=list)  # one per scored painting (or why not)
+    failures: list[str] = field(default_factory=list)  # "painting: error" per failed painting
+    unavailable: str | None = None
 
 
 @dataclass
@@ -29,6 +57,7 @@ class SourceEvaluation:
     source: str
     distance: str
     methods: dict[str, dict[str, Any]]
+    real: dict[str, Any] = field(default_factory=dict)  # the real processes' own keyframes, durations, areas
     per_painting: list[dict[str, Any]] = field(default_factory=list)
     curves: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # painting -> name -> (n, 2)
 
@@ -39,51 +68,85 @@ def eval_size(image: np.ndarray, long_side: int) -> tuple[int, int]:
     return max(1, int(round(w * scale))), max(1, int(round(h * scale)))
 
 
+def checked_sequence(generated: Any) -> ProcessSequence:
+    """``generated`` when it is a process of >= 2 frames with one time each, else ValueError."""
+    if not isinstance(generated, ProcessSequence):
+        raise ValueError(f"a method must return a ProcessSequence, not {type(generated).__name__}")
+    if len(generated.frames) < 2 or len(generated.frames) != len(generated.times):
+        raise ValueError(f"fewer than 2 frames ({len(generated.frames)} frames, {len(generated.times)} times)")
+    return generated
+
+
+def mean_over_paintings(values: list[float]) -> float | None:
+    return round(float(np.mean(values)), 5) if values else None
+
+
+def fid_over_paintings(values: list[float | str], unavailable_reason: str | None) -> float | str | None:
+    """The mean of per-painting FIDs, only when every scored painting has one."""
+    if unavailable_reason:
+        return unavailable_reason
+    missing = [v for v in values if isinstance(v, str)]
+    if missing:
+        return f"unavailable on {len(missing)} of {len(values)} paintings ({missing[0]})"
+    return mean_over_paintings([float(v) for v in values])
+
+
+def summarise(run: MethodRun, paintings: int, distance, fid: FidScorer) -> dict[str, Any]:
+    """A method's row: status, counts, failure reasons, and means over the scored paintings."""
+    if run.unavailable:
+        return {"status": "unavailable", "reason": run.unavailable}
+    rows, scored = run.scored, len(run.scored)
+    paper: dict[str, Any] = {key: mean_over_paintings([getattr(r, key) for r in rows]) for key in PAPER_METRICS}
+    paper["lpips"] = paper["frame_distance"] if distance.is_lpips else (
+        f"unavailable: no official LPIPS weights (frame_distance is {distance.name})")
+    paper["fid_per_painting"] = fid_over_paintings(run.fid, fid.unavailable_reason) if rows else None
+    diagnostics = {key: mean_over_paintings([getattr(r, key) for r in rows]) for key in DIAGNOSTICS}
+    return {"status": "failed" if not scored else ("ok" if scored == paintings else "incomplete"),
+            "paintings": paintings, "scored": scored, "failures": len(run.failures),
+            "failure_reasons": list(run.failures), "paper": paper, "diagnostics": diagnostics}
+
+
+def real_reference(reals: list[ProcessSequence], masker) -> dict[str, Any]:
+    """The real processes' own keyframe counts, durations and per-step changed areas (means
+    over paintings), the yardstick for the generated ones' diagnostics."""
+    areas = [step_areas(masker.masks(r.frames[1:], r.frames[:-1])) for r in reals]
+    return {"paintings": len(reals),
+            "keyframes": mean_over_paintings([len(r.frames) - 1 for r in reals]),
+            "duration_min": mean_over_paintings([r.duration_s / 60.0 for r in reals]),
+            "step_area_mean": mean_over_paintings([a.mean() for a in areas]),
+            "step_area_max": mean_over_paintings([a.max() for a in areas])}
+
+
 def evaluate_source(source: str, reals: list[ProcessSequence], methods: dict[str, Method], distance, masker,
                     eval_long_side: int = 256, fid_inception: str | None = None) -> SourceEvaluation:
     """Score every method on every real sequence; summarise per method (means over paintings)."""
-    results: dict[str, list[SequenceMetrics]] = {name: [] for name in methods}
-    unavailable: dict[str, str] = {}
-    failures: dict[str, list[str]] = {name: [] for name in methods}
-    frames: dict[str, list[np.ndarray]] = {name: [] for name in methods}
-    real_frames: list[np.ndarray] = []
+    runs = {name: MethodRun() for name in methods}
+    fid = FidScorer(fid_inception)
     out = SourceEvaluation(source, distance.name, {})
+    reals = [real.resized(eval_size(real.target, eval_long_side)) for real in reals]
     for real in reals:
-        real = real.resized(eval_size(real.target, eval_long_side))
-        real_frames += real.frames[1:]
+        size = (real.target.shape[1], real.target.shape[0])
         curves: dict[str, np.ndarray] = {}
         for name, make in methods.items():
-            if name in unavailable:
+            run = runs[name]
+            if run.unavailable:
                 continue
-            try:
-                generated = make(real)
+            try:  # each method gets its own copy of the target: one drawing on it cannot change the next one's
+                generated = checked_sequence(make(PaintingTask(real.painting_id, real.target.copy()))).resized(size)
                 metrics = score_sequence(real, generated, distance, masker)
             except BaselineUnavailable as exc:
-                unavailable[name] = str(exc)
+                run.unavailable = str(exc)
                 continue
-            except Exception as exc:  # noqa: BLE001 - one painting must not sink the table
+            except Exception as exc:  # noqa: BLE001 - counted and shown; one painting must not sink the table
                 log.warning("%s on %s/%s failed: %s", name, source, real.painting_id, exc)
-                failures[name].append(f"{real.painting_id}: {type(exc).__name__}: {exc}")
+                run.failures.append(f"{real.painting_id}: {type(exc).__name__}: {exc}")
                 continue
-            results[name].append(metrics)
-            frames[name] += generated.resized((real.target.shape[1], real.target.shape[0])).frames[1:]
+            run.scored.append(metrics)
+            run.fid.append(fid(real.frames[1:], generated.frames[1:]))
             curves.setdefault("real", np.asarray(metrics.real_curve))
             curves[name] = np.asarray(metrics.generated_curve)
-            out.per_painting.append({"method": name, **metrics.scores()})
+            out.per_painting.append({"method": name, **metrics.scores(), "fid": run.fid[-1]})
         out.curves[real.painting_id] = curves
-    for name in methods:
-        if name in unavailable:
-            out.methods[name] = {"status": "unavailable", "reason": unavailable[name]}
-            continue
-        rows = results[name]
-        summary: dict[str, Any] = {"status": "ok" if rows else "failed", "paintings": len(rows)}
-        for key in SCORES:
-            summary[key] = round(float(np.mean([getattr(r, key) for r in rows])), 5) if rows else None
-        summary["lpips"] = summary["frame_distance"] if distance.is_lpips else (
-            f"unavailable: no official LPIPS weights (frame_distance is {distance.name})")
-        summary["mean_keyframes"] = round(float(np.mean([r.generated_keyframes for r in rows])), 2) if rows else None
-        summary["fid"] = fid_status(real_frames, frames[name], fid_inception) if rows else None
-        if failures[name]:
-            summary["failures"] = failures[name]
-        out.methods[name] = summary
+    out.methods = {name: summarise(run, len(reals), distance, fid) for name, run in runs.items()}
+    out.real = real_reference(reals, masker)
     return out

@@ -43,14 +43,38 @@ def inception_features(model, images: Sequence[np.ndarray], batch_size: int = 16
     return np.concatenate(feats).astype(np.float64)
 
 
+class FidScorer:
+    """FID between a painting's real and generated keyframes, the Inception loaded once.
+
+    The evaluation scores FID per painting and averages over paintings (the paper's
+    protocol), so a method with more frames does not weigh more."""
+
+    def __init__(self, inception_path: str | os.PathLike | None):
+        self.inception_path = inception_path
+        self._model = None
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        if not self.inception_path or not Path(self.inception_path).is_file():
+            return f"{UNAVAILABLE}: no standard FID Inception weights (set fid_inception to inception-2015-12-05.pt)"
+        return None
+
+    def __call__(self, real: Sequence[np.ndarray], generated: Sequence[np.ndarray]) -> float | str:
+        """FID between two image sets, or a string saying why it is unavailable."""
+        reason = self.unavailable_reason
+        if reason:
+            return reason
+        if min(len(real), len(generated)) < 2:
+            return f"{UNAVAILABLE}: needs at least 2 images per set"
+        if self._model is None:
+            import torch
+
+            self._model = torch.jit.load(str(self.inception_path), map_location="cpu").eval()
+        return frechet_distance(inception_features(self._model, list(real)),
+                                inception_features(self._model, list(generated)))
+
+
 def fid_status(real: Sequence[np.ndarray], generated: Sequence[np.ndarray],
                inception_path: str | os.PathLike | None) -> float | str:
     """FID between two image sets, or a string saying why it is unavailable."""
-    if not inception_path or not Path(inception_path).is_file():
-        return f"{UNAVAILABLE}: no standard FID Inception weights (set fid_inception to inception-2015-12-05.pt)"
-    if min(len(real), len(generated)) < 2:
-        return f"{UNAVAILABLE}: needs at least 2 images per set"
-    import torch
-
-    model = torch.jit.load(str(inception_path), map_location="cpu").eval()
-    return frechet_distance(inception_features(model, list(real)), inception_features(model, list(generated)))
+    return FidScorer(inception_path)(real, generated)

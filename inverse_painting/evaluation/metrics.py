@@ -1,22 +1,29 @@
 """The paper's metrics between a real painting process and a generated one.
 
-- LPIPS: every real keyframe against the generated keyframe nearest in time, averaged.
-- IoU: every generated difference mask against its best-matching real one, averaged.
+- LPIPS: every real keyframe after the blank canvas against the generated keyframe nearest
+  in time (the earlier one on an exact tie; real frames after the generated end meet the
+  last generated frame), averaged.
+- IoU: every generated difference mask against its best-matching real one, averaged
+  (a precision: it does not ask whether every real step was painted; see ``mask_recall``).
 - DDC: dynamic time warping between the two distance-to-target curves, each a list of
-  points (minutes, distance), with Euclidean point cost (the summed cost of the best path).
+  points (minutes, distance), Euclidean point cost. ``ddc_sum`` is the summed cost of the
+  best path (the paper's form; it grows with the number of keyframes), ``ddc_mean`` that
+  sum over the path's length (the mean matched-point cost).
 - DTS: |real duration - generated duration| in minutes.
 
 Both sides' masks come from one difference-mask function (annotate's ``DifferenceMasker``),
-so IoU compares the painting orders, not two mask estimators.
+so IoU compares the regions each step changed, as one estimator sees them; it says nothing
+about the order of the steps (``diagnostics.order_agreement`` does).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
+from .diagnostics import keyframes_after, order_agreement, step_areas
 from .sequences import ProcessSequence
 
 
@@ -26,8 +33,33 @@ def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.logical_and(a, b).sum() / union) if union else 0.0
 
 
-def dtw(a: np.ndarray, b: np.ndarray) -> float:
-    """Dynamic time warping cost between point sequences (n, d) and (m, d), Euclidean cost."""
+def mean_best_iou(queries: Sequence[np.ndarray], candidates: Sequence[np.ndarray]) -> float:
+    """Mean over ``queries`` of each one's best IoU with any of ``candidates`` (0 when either is empty).
+
+    Generated masks as queries against the real ones is the paper's IoU; real masks as
+    queries against the generated ones is the recall the paper's IoU lacks."""
+    if len(queries) == 0 or len(candidates) == 0:
+        return 0.0
+    return float(np.mean([max(mask_iou(q, c) for c in candidates) for q in queries]))
+
+
+@dataclass(frozen=True)
+class WarpingCost:
+    """The best DTW path between two point sequences: its summed cost and how many pairs it matches."""
+
+    total: float
+    path_length: int
+
+    @property
+    def mean(self) -> float:
+        return self.total / self.path_length
+
+
+def dtw_path(a: np.ndarray, b: np.ndarray) -> WarpingCost:
+    """Dynamic time warping between point sequences (n, d) and (m, d) with Euclidean point cost.
+
+    Of several best paths, the backtrack prefers the diagonal step, then the step that
+    repeats a point of ``b``; only ``path_length`` depends on that choice."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     a, b = a.reshape(len(a), -1), b.reshape(len(b), -1)
     cost = np.linalg.norm(a[:, None, :] - b[None, :, :], axis=-1)
@@ -36,7 +68,17 @@ def dtw(a: np.ndarray, b: np.ndarray) -> float:
     for i in range(1, len(a) + 1):
         for j in range(1, len(b) + 1):
             acc[i, j] = cost[i - 1, j - 1] + min(acc[i - 1, j], acc[i, j - 1], acc[i - 1, j - 1])
-    return float(acc[-1, -1])
+    i, j, length = len(a), len(b), 1
+    while (i, j) != (1, 1):
+        steps = [(i - 1, j - 1), (i - 1, j), (i, j - 1)]  # the order breaks ties
+        i, j = min(steps, key=lambda s: acc[s])
+        length += 1
+    return WarpingCost(float(acc[-1, -1]), length)
+
+
+def dtw(a: np.ndarray, b: np.ndarray) -> float:
+    """The summed DTW cost of the best path (``dtw_path(a, b).total``)."""
+    return dtw_path(a, b).total
 
 
 def distance_curve(seq: ProcessSequence, target: np.ndarray, distance) -> np.ndarray:
@@ -45,18 +87,27 @@ def distance_curve(seq: ProcessSequence, target: np.ndarray, distance) -> np.nda
     return np.stack([np.asarray(seq.times) / 60.0, d], axis=1)
 
 
-def nearest_in_time(times: list[float], t: float) -> int:
-    return int(np.argmin(np.abs(np.asarray(times) - t)))
+def nearest_in_time(times: Sequence[float], t: float) -> int:
+    """Index of the time nearest to ``t``; the earlier one on an exact tie (argmin keeps the first)."""
+    return int(np.argmin(np.abs(np.asarray(times, np.float64) - t)))
 
 
 @dataclass
 class SequenceMetrics:
     painting_id: str
+    # the paper's metrics
     frame_distance: float  # LPIPS (or the named stand-in) real frame vs nearest generated
     iou: float
-    ddc: float
+    ddc_sum: float
     dts_min: float
+    # diagnostics beside them
+    mask_recall: float
+    ddc_mean: float
+    step_area_mean: float
+    step_area_max: float
     generated_keyframes: int
+    keyframes_after_real_end: int
+    order_agreement: float
     real_keyframes: int
     real_curve: list[list[float]]
     generated_curve: list[list[float]]
@@ -75,10 +126,17 @@ def score_sequence(real: ProcessSequence, generated: ProcessSequence, distance, 
     frame_d = distance(real.frames[1:], [generated.frames[i] for i in gen_idx])
     real_masks = masker.masks(real.frames[1:], real.frames[:-1])
     gen_masks = masker.masks(generated.frames[1:], generated.frames[:-1])
-    ious = [max(mask_iou(g, r) for r in real_masks) for g in gen_masks]
     real_curve = distance_curve(real, real.target, distance)
     gen_curve = distance_curve(generated, real.target, distance)
-    return SequenceMetrics(real.painting_id, float(np.mean(frame_d)), float(np.mean(ious)) if ious else 0.0,
-                           dtw(real_curve, gen_curve), abs(real.duration_s - generated.duration_s) / 60.0,
-                           len(generated.frames) - 1, len(real.frames) - 1,
-                           np.round(real_curve, 5).tolist(), np.round(gen_curve, 5).tolist())
+    warp = dtw_path(real_curve, gen_curve)
+    gen_areas = step_areas(gen_masks)
+    return SequenceMetrics(
+        real.painting_id, float(np.mean(frame_d)), mean_best_iou(gen_masks, real_masks), warp.total,
+        abs(real.duration_s - generated.duration_s) / 60.0,
+        mask_recall=mean_best_iou(real_masks, gen_masks), ddc_mean=warp.mean,
+        step_area_mean=float(gen_areas.mean()), step_area_max=float(gen_areas.max()),
+        generated_keyframes=len(generated.frames) - 1,
+        keyframes_after_real_end=keyframes_after(generated.times, real.duration_s),
+        order_agreement=order_agreement(real, generated, masker),
+        real_keyframes=len(real.frames) - 1,
+        real_curve=np.round(real_curve, 5).tolist(), generated_curve=np.round(gen_curve, 5).tolist())

@@ -1,5 +1,5 @@
 """The ``evaluate`` stage body: validation split (model from the paint stage's outputs) and,
-when present, a folder of real keyframes (painted here), each beside the two baselines."""
+when present, a folder of real keyframes (painted here), each beside three baselines."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 
 
 from ..pipeline import atomic_write_json
-from .baselines import crossfade, stroke_process_baseline
-from .evaluate import SourceEvaluation, evaluate_source
+from .baselines import crossfade, instant, stroke_process_baseline
+from .evaluate import PaintingTask, SourceEvaluation, evaluate_source
+from .report import CONVENTIONS, table
 from .sequences import ProcessSequence, sequence_from_folder, sequence_from_paint, sequence_from_result, sequences_from_rows
 
 log = logging.getLogger(__name__)
@@ -26,11 +27,29 @@ def baseline_frame_count(dataset: str, setting: Any) -> int:
     return max(1, int(round(len(ids) / max(1, len(set(ids))))))
 
 
+def baselines_record(p: dict[str, Any], n_frames: int, interval: float) -> dict[str, Any]:
+    """Where each baseline's frame count and interval come from (the train split or params,
+    never the evaluated painting); ``p`` holds the settings as given (``auto`` or a number)."""
+    auto_frames = p.get("baseline_frames", "auto") in (None, "auto")
+    auto_interval = str(p["interval"]) == "auto"
+    return {
+        "frames": n_frames,
+        "frames_from": "mean steps per painting of the train split" if auto_frames else "evaluate.baseline_frames",
+        "interval_s": interval,
+        "interval_from": "median step duration of the train split" if auto_interval else "evaluate.interval",
+        "real_sequence_interval_from": "evaluate.real_sequence_interval (the split's interval when empty)",
+        "crossfade": f"linear blend from the blank canvas to the target in {n_frames} steps of the interval",
+        "stroke_process": f"the synthetic stroke process (synth.stroke_process) in {n_frames} steps of the interval",
+        "instant": "the blank canvas, then the target one interval later (a single step)",
+    }
+
+
 def _methods(model_method, n_frames: int, interval: float) -> dict:
     return {
         "model": model_method,
-        "crossfade": lambda real: crossfade(real.painting_id, real.target, n_frames, interval),
-        "stroke_process": lambda real: stroke_process_baseline(real.painting_id, real.target, n_frames, interval),
+        "crossfade": lambda task: crossfade(task.painting_id, task.target, n_frames, interval),
+        "stroke_process": lambda task: stroke_process_baseline(task.painting_id, task.target, n_frames, interval),
+        "instant": lambda task: instant(task.painting_id, task.target, interval),
     }
 
 
@@ -62,6 +81,7 @@ def run_evaluation(p: dict[str, Any], report_path: str | Path = "reports/evaluat
 
     from ..painting.stage import step_interval
 
+    given = dict(p)  # "auto" or numbers, as the params say: where the baselines' settings come from
     p = {**p, "interval": step_interval(str(p["dataset"]), p["interval"])}
     out_dir = Path(p["out"])
     distance = load_distance(p)
@@ -69,64 +89,50 @@ def run_evaluation(p: dict[str, Any], report_path: str | Path = "reports/evaluat
     interval = float(p["interval"])
     n_frames = baseline_frame_count(p["dataset"], p.get("baseline_frames", "auto"))
     report: dict[str, Any] = {"distance": distance.name, "mask_backend": masker.backend, "interval_s": interval,
-                              "baseline_frames": n_frames}
+                              "baseline_frames": n_frames, "baselines": baselines_record(given, n_frames, interval),
+                              "conventions": CONVENTIONS}
 
     painter: dict[str, Any] = {}
 
-    def paint_live(real: ProcessSequence, folder: Path, settings: dict[str, Any] | None = None) -> ProcessSequence:
+    def paint_live(task: PaintingTask, folder: Path, settings: dict[str, Any] | None = None) -> ProcessSequence:
         if "model" not in painter:
             painter["model"] = load_painter(p["model"])
-        result = paint(painter["model"], real.target, PaintSettings.from_params(settings or p), distance)
+        result = paint(painter["model"], task.target, PaintSettings.from_params(settings or p), distance)
         write_outputs(result, folder, fps=2.0)
-        return sequence_from_result(real.painting_id, result)
+        return sequence_from_result(task.painting_id, result)
 
-    def from_paint_stage(real: ProcessSequence) -> ProcessSequence:
+    def from_paint_stage(task: PaintingTask) -> ProcessSequence:
         """The paint stage's run for this painting; painted here when that run is missing."""
-        folder = Path(p.get("paint") or out_dir / "painted") / real.painting_id
+        folder = Path(p.get("paint") or out_dir / "painted") / task.painting_id
         if (folder / "paint.json").is_file():
-            return sequence_from_paint(folder, real.target)
-        return paint_live(real, out_dir / "painted" / real.painting_id)
+            return sequence_from_paint(folder, task.target)
+        return paint_live(task, out_dir / "painted" / task.painting_id)
+
+    rows: list[dict[str, Any]] = []
+
+    def evaluate(source: str, reals: list[ProcessSequence], methods: dict) -> SourceEvaluation:
+        ev = evaluate_source(source, reals, methods, distance, masker, int(p["eval_long_side"]), p.get("fid_inception"))
+        write_curves(ev, out_dir, Path(p["curves"]))
+        rows.extend({"source": source, **r} for r in ev.per_painting)
+        return ev
 
     reals = sequences_from_rows(load_pairs(p["dataset"], p["split"]))
-    ev = evaluate_source(p["split"], reals, _methods(from_paint_stage, n_frames, interval), distance, masker,
-                         int(p["eval_long_side"]), p.get("fid_inception"))
-    report[p["split"]] = {"paintings": len(reals), "methods": ev.methods}
-    write_curves(ev, out_dir, Path(p["curves"]))
-    rows = list(ev.per_painting)
+    ev = evaluate(p["split"], reals, _methods(from_paint_stage, n_frames, interval))
+    report[p["split"]] = {"paintings": len(reals), "real": ev.real, "methods": ev.methods}
 
     folder = Path(p.get("real_sequence") or "")
     if p.get("real_sequence") and folder.is_dir():
-        real_seq = sequence_from_folder(folder)
         real_p = {**p, "interval": float(p.get("real_sequence_interval") or interval)}
-        methods = _methods(lambda real: paint_live(real, out_dir / "real_sequence", real_p), n_frames,
+        methods = _methods(lambda task: paint_live(task, out_dir / "real_sequence", real_p), n_frames,
                            real_p["interval"])
-        ev = evaluate_source("real_sequence", [real_seq], methods, distance, masker, int(p["eval_long_side"]),
-                             p.get("fid_inception"))
+        ev = evaluate("real_sequence", [sequence_from_folder(folder)], methods)
         report["real_sequence"] = {"paintings": 1, "folder": str(folder), "interval_s": real_p["interval"],
-                                   "methods": ev.methods}
-        write_curves(ev, out_dir, Path(p["curves"]))
-        rows += [{"source": "real_sequence", **r} for r in ev.per_painting]
+                                   "real": ev.real, "methods": ev.methods}
     else:
         report["real_sequence"] = {"status": "absent", "folder": str(folder)}
     atomic_write_json(out_dir / "per_painting.json", rows)
     atomic_write_json(report_path, report)
     return report
-
-
-def table(report: dict[str, Any]) -> str:
-    """The report as a readable table: one row per (source, method)."""
-    lines = [f"{'source':15s} {'method':15s} {'frame_dist':>10s} {'IoU':>6s} {'DDC':>7s} {'DTS min':>8s}  FID"]
-    for source, block in report.items():
-        if not isinstance(block, dict) or "methods" not in block:
-            continue
-        for name, m in block["methods"].items():
-            if m.get("status") != "ok":
-                lines.append(f"{source:15s} {name:15s} {m.get('status')}: {m.get('reason', m.get('failures', ''))}"[:160])
-                continue
-            fid = m["fid"] if isinstance(m["fid"], float) else "unavailable"
-            lines.append(f"{source:15s} {name:15s} {m['frame_distance']:10.4f} {m['iou']:6.3f} {m['ddc']:7.3f} "
-                         f"{m['dts_min']:8.2f}  {fid}")
-    return "\n".join(lines)
 
 
 __all__ = ["baseline_frame_count", "run_evaluation", "table", "write_curves"]
