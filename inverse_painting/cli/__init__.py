@@ -38,6 +38,6 @@ app = typer.Typer(
 )
 
 # Command modules register themselves on `app` when imported.
-from . import canvas, dataset, ingest, ledger, model, sample, synth  # noqa: E402,F401
+from . import canvas, dataset, ingest, ledger, model, sample, synth, weights  # noqa: E402,F401
 
 __all__ = ["app"]
