@@ -16,6 +16,7 @@ def run():
     labels = Counter(label for r in done for label in r.info.get("labels", []))
     report.extra.update({
         "steps": sum(r.info.get("steps", 0) for r in done),
+        "exact_truth_steps": sum(r.info.get("exact_truth_steps", 0) for r in done),
         "mask_backends": sorted({r.info.get("mask_backend", "") for r in done}),
         "label_backends": sorted({r.info.get("label_backend", "") for r in done}),
         "labels": dict(labels.most_common()),

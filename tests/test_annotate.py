@@ -119,6 +119,47 @@ def test_sequence_without_blank_keyframe_starts_from_white(sequences, tmp_path):
     assert first["dt"] == pytest.approx(data["keyframes"][0]["t"] - 1.0) and not first["dt_estimated"]
 
 
+def test_synthetic_steps_keep_the_exact_truth(synth_painting, tmp_path):
+    seq = load_sequence(synth_painting)
+    truths = json.loads((synth_painting / "regions.json").read_text())["steps"]
+    out = tmp_path / "s"
+    doc = annotate_sequence(seq, out, OFFLINE)
+    steps = doc["steps"]
+    # synth's first keyframe is already painted: step 0 starts from the white canvas at t = 0
+    assert len(steps) == len(seq.keyframes) == len(truths)
+    assert steps[0]["current"] == "blank.png" and not steps[0]["dt_estimated"]
+    assert steps[0]["dt"] == pytest.approx(seq.keyframes[0].t)
+    assert doc["exact_truth_steps"] == len(steps) and doc["label_backend"] == "synth-layer"
+    assert doc["label_segmented"] is None  # no step needed the labeller
+    for st, truth in zip(steps, truths):
+        assert st["exact_truth"] and st["text_source"] == "synth-layer"
+        assert st["text"] == truth["layer_name"] and st["truth"]["regions"] == truth["regions"]
+        stroke = np.asarray(Image.open(out / st["stroke_mask"]))
+        assert np.array_equal(stroke, np.asarray(Image.open(synth_painting / truth["mask"])))
+        assert stroke.shape == (seq.height, seq.width) and max(Image.open(out / st["stroke_mask_variants"]["32"]).size) == 32
+        # only strokes change the canvas: the difference mask lies within the step's strokes (plus the blur)
+        near_strokes = cv2.dilate(stroke, np.ones((7, 7), np.uint8)) > 0
+        changed = np.asarray(Image.open(out / st["mask"])) > 0
+        assert (changed & ~near_strokes).mean() < 0.005
+    assert doc["target"] == steps[-1]["next"]  # the target is what the last keyframe shows
+
+
+def test_broken_step_truth_is_an_error(synth_painting, tmp_path):
+    import shutil
+
+    from inverse_painting.annotate.sequence import SequenceError
+
+    copy = tmp_path / "painting"
+    shutil.copytree(synth_painting, copy)
+    mask = copy / "masks" / "002.png"
+    Image.open(mask).resize((10, 10)).save(mask)
+    with pytest.raises(SequenceError, match="002.png: stroke mask is 10x10"):
+        annotate_sequence(load_sequence(copy), tmp_path / "a", OFFLINE)
+    (copy / "regions.json").unlink()
+    with pytest.raises(SequenceError, match="missing step truth file 'regions.json'"):
+        load_sequence(copy)
+
+
 def test_lpips_masks_and_details_rule():
     rng = np.random.default_rng(0)
     a = np.full((96, 128, 3), 240, np.uint8)
