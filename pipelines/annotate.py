@@ -3,12 +3,15 @@
 from collections import Counter
 
 from inverse_painting.annotate.annotate import annotate_item, sequence_items
+from inverse_painting.annotate.priors import LabelPriors
 
 from .common import REPORTS, main, run_items, stage_params, write_csv
 
 
 def run():
     params = stage_params("annotate")
+    # The priors file's content, not only its path, decides the labels: an edit redoes finished items.
+    params["label_priors_sha256"] = LabelPriors.load(params.get("label_priors")).sha256
     # Either input may be absent (a sample-only or synthetic-only run): missing roots are skipped.
     items = sequence_items([params["keyframes"], params["synth"]])
     report = run_items("annotate", items, annotate_item, params["out"], params)

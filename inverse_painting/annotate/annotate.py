@@ -144,6 +144,8 @@ def annotate_sequence(seq: PaintingSequence, out_dir: str | os.PathLike, params:
             "mask_backend": masker.backend, "mask_threshold": masker.threshold,
             "label_backend": " + ".join(dict.fromkeys(s["text_source"] for s in steps)),
             "label_segmented": segmenter.segment_on if needs_labeller else None,
+            "label_priors": ({"source": segmenter.priors.source, "sha256": segmenter.priors.sha256}
+                             if needs_labeller else None),
             "step_truth": _rel(seq.root / seq.step_truth, out_dir) if seq.step_truth else None,
             "exact_truth_steps": sum(s["exact_truth"] for s in steps),
             "vocabulary": list(settings.vocabulary), "steps": steps, "rejected": seq.rejected,
