@@ -73,6 +73,12 @@ def _write_mask(folder: Path, kind: str, step: int, mask: np.ndarray, sizes: lis
     return name, variants
 
 
+def _priors_record(segmenter: Any) -> dict[str, str] | None:
+    """Which colour/position priors labelled the steps (a segmenter passed in may have none)."""
+    priors = getattr(segmenter, "priors", None)
+    return {"source": priors.source, "sha256": priors.sha256} if priors is not None else None
+
+
 def annotate_sequence(seq: PaintingSequence, out_dir: str | os.PathLike, params: Mapping[str, Any],
                       masker: DifferenceMasker | None = None, segmenter: Any = None) -> dict[str, Any]:
     """Write ``steps.json`` and ``masks/`` for ``seq`` into ``out_dir`` (atomically); return steps.json."""
@@ -144,8 +150,7 @@ def annotate_sequence(seq: PaintingSequence, out_dir: str | os.PathLike, params:
             "mask_backend": masker.backend, "mask_threshold": masker.threshold,
             "label_backend": " + ".join(dict.fromkeys(s["text_source"] for s in steps)),
             "label_segmented": segmenter.segment_on if needs_labeller else None,
-            "label_priors": ({"source": segmenter.priors.source, "sha256": segmenter.priors.sha256}
-                             if needs_labeller else None),
+            "label_priors": _priors_record(segmenter) if needs_labeller else None,
             "step_truth": _rel(seq.root / seq.step_truth, out_dir) if seq.step_truth else None,
             "exact_truth_steps": sum(s["exact_truth"] for s in steps),
             "vocabulary": list(settings.vocabulary), "steps": steps, "rejected": seq.rejected,
