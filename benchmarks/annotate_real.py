@@ -4,7 +4,10 @@ Reads ../shared/data/real_sequence (10 cleaned keyframes + instructions.json) wh
 works in a temporary folder (the real images are never copied into the repository).
 Prints a table per step and ends with one JSON line of the figures.
 
-    python benchmarks/annotate_real.py [--data DIR] [--lpips-weights DIR]
+    python benchmarks/annotate_real.py [--data DIR] [--lpips-weights DIR] [--label-priors FILE]
+
+Label agreement counts a step when the classical label is one of the words of its human
+instruction (with a few synonyms); the sample-world layer check lives in tests/test_annotate.py.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "real_sequence")
     ap.add_argument("--lpips-weights", default="")
+    ap.add_argument("--label-priors", default="", help="priors YAML of the classical labeller (default: packaged)")
     args = ap.parse_args()
     if not (args.data / "instructions.json").is_file():
         print(f"no real sequence at {args.data}; nothing to check")
@@ -39,7 +43,7 @@ def main() -> None:
     human = json.loads((args.data / "instructions.json").read_text())
     files = [s["next"] for s in human["steps"]]  # keyframe 01 is dropped in the source, as there
     params = {"mask_backend": "auto", "lpips_weights": args.lpips_weights, "label_backend": "classical",
-              "mask_sizes": [64]}
+              "label_priors": args.label_priors, "mask_sizes": [64]}
     with tempfile.TemporaryDirectory() as tmp:
         seq_dir = Path(tmp) / "real-example"
         (seq_dir / "keyframes").mkdir(parents=True)
@@ -62,8 +66,8 @@ def main() -> None:
         hit = step["text"] in words
         hits += hit
         rows.append((step["step"], ref["next"], step["dt"], step["changed_fraction"], step["text"], ref["text"], hit))
-    print(f"masks: {doc['mask_backend']} (threshold {doc['mask_threshold']}); labels: {doc['label_backend']}; "
-          f"LPIPS weights available: {weights_available(params)}")
+    print(f"masks: {doc['mask_backend']} (threshold {doc['mask_threshold']}); labels: {doc['label_backend']} "
+          f"with priors {doc['label_priors']['source']}; LPIPS weights available: {weights_available(params)}")
     print(f"{'step':>4} {'next':16} {'dt s':>6} {'changed':>8}  {'label':10} {'human':18} match")
     for k, name, dt, changed, label, ref, hit in rows:
         print(f"{k:>4} {name:16} {dt:6.1f} {changed:8.1%}  {label:10} {ref:18} {'yes' if hit else 'no'}")
@@ -71,6 +75,7 @@ def main() -> None:
     figures = {
         "steps": len(rows), "mask_backend": doc["mask_backend"], "label_backend": doc["label_backend"],
         "label_matches": hits, "label_match_rate": round(hits / len(rows), 3),
+        "label_priors": doc["label_priors"]["source"], "label_priors_sha256": doc["label_priors"]["sha256"],
         "human_words_in_vocabulary": round(known_words / max(words_total, 1), 3),
         "dt_min_s": min(dts), "dt_max_s": max(dts), "dt_first_estimated": doc["steps"][0]["dt_estimated"],
         "changed_fraction_mean": round(sum(r[3] for r in rows) / len(rows), 4),

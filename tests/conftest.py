@@ -29,3 +29,18 @@ def short_sample(tmp_path_factory):
     out = tmp_path_factory.mktemp("sample") / "sample-landscape-0011"
     gt = generate_sample_video(out, SampleSpec(seed=11, duration_s=20, fps=5))
     return out, gt
+
+
+@pytest.fixture(scope="session")
+def synth_painting(tmp_path_factory):
+    """One tiny synthetic painting process (sample still 15, 6 keyframes) with its exact step truth."""
+    from test_synth_stage import params_for
+
+    from inverse_painting.pipeline import run_stage
+    from inverse_painting.synth.stage import synth_item, synth_items
+
+    out = tmp_path_factory.mktemp("synth")
+    params = params_for("sample://stills?seeds=15&width=96", out, gif=False)
+    report = run_stage("synth", synth_items(params), synth_item, out, params, progress=False)
+    assert report.ok == 1
+    return out / "sample-still-0015"

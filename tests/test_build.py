@@ -27,7 +27,7 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
+def built(tmp_path_factory, synth_painting):
     root = tmp_path_factory.mktemp("build")
     specs = [(10, "real", "auto", "CC-BY-4.0"), (11, "real", "test", "CC0-1.0"), (12, "real", "auto", "CC0-1.0"),
              (13, "synthetic", "auto", "CC0-1.0"), (14, "synthetic", "validation", "CC0-1.0")]
@@ -35,6 +35,8 @@ def built(tmp_path_factory):
         s = write_sample_sequence(root / "seq" / f"painting-{seed}", seed, width=96, steps_per_layer=1,
                                   origin=origin, split_hint=hint, licence=licence)
         annotate_sequence(load_sequence(s.root), root / "annotations" / s.root.name, OFFLINE)
+    # a synth process: synthetic, with exact step truth (the two above have none)
+    annotate_sequence(load_sequence(synth_painting), root / "annotations" / synth_painting.name, OFFLINE)
     summary = build_dataset(root / "annotations", root / "dataset", BUILD)
     return root, summary
 
@@ -72,8 +74,8 @@ def test_layout_and_load_dataset_round_trip(built):
         seen = {}
         for split, ds in loaded.items():
             assert len(ds) == summary.rows[config][split]
-            assert list(ds.features) == ["painting_id", "step", "current", "next", "target", "dt", "mask", "text",
-                                         "source_url", "licence", "origin"]
+            assert list(ds.features) == ["painting_id", "step", "current", "next", "target", "dt", "mask",
+                                         "stroke_mask", "text", "source_url", "licence", "origin"]
             assert ds.features["current"].__class__.__name__ == "Image" and ds.features["step"].dtype == "int32"
             for pid in set(ds["painting_id"]):
                 assert split_of[pid] == split and seen.setdefault(pid, split) == split
@@ -87,7 +89,30 @@ def test_layout_and_load_dataset_round_trip(built):
             expected = np.asarray(Image.open(base / step[column]))
             assert np.array_equal(np.asarray(row[column]), expected), column
         assert row["text"] == step["text"] and row["dt"] == pytest.approx(step["dt"], rel=1e-6)
-        assert np.asarray(row["mask"]).ndim == 2
+        assert np.asarray(row["mask"]).ndim == 2 and row["stroke_mask"] is None  # no exact truth
+
+
+def test_synthetic_rows_carry_the_exact_truth(built, synth_painting):
+    from datasets import load_dataset
+
+    from inverse_painting.training.data import PairsData, load_pairs
+
+    root, summary = built
+    split = {e.painting_id: e.split for e in collect_paintings(root / "annotations", BUILD)}[synth_painting.name]
+    rows = load_dataset(str(root / "dataset"), "synthetic", split=split).filter(
+        lambda r: r["painting_id"] == synth_painting.name)
+    truths = json.loads((synth_painting / "regions.json").read_text())["steps"]
+    assert len(rows) == len(truths) == 6 and summary.exact_truth_steps == 6
+    for row, truth in zip(rows, truths):
+        assert np.array_equal(np.asarray(row["stroke_mask"]), np.asarray(Image.open(synth_painting / truth["mask"])))
+        assert row["text"] == truth["layer_name"]
+    # the target is the image the last keyframe shows, at the keyframes' size
+    assert np.array_equal(np.asarray(rows[-1]["next"]), np.asarray(rows[0]["target"]))
+    assert "synth-layer" in summary.label_backends and "classical" in summary.label_backends
+    # the training reader takes rows with and without a stroke mask alike
+    pairs = PairsData.from_rows(load_pairs(root / "dataset", split), 32)
+    assert len(pairs) == summary.rows["synthetic"][split] + summary.rows.get("real", {}).get(split, 0)
+    assert set(rows["text"]) <= set(pairs.vocabulary())
 
 
 def test_card(built):
@@ -104,6 +129,8 @@ def test_card(built):
     for pid, licence in (("painting-10", "CC-BY-4.0"), ("painting-12", "CC0-1.0")):
         assert any(pid in line and licence in line and "sample world" in line for line in text.splitlines())
     assert "lab-delta-e" in text and "It is not LPIPS" in text
+    assert f"Exact truth: {summary.exact_truth_steps} of {summary.to_dict()['total_rows']} steps" in text
+    assert "`synth-layer`" in text and "stroke_mask" in [f["name"] for f in infos["synthetic"]["features"]]
     examples = sorted((root / "dataset" / "images").glob("*.png"))
     assert len(examples) == 2 and all(f"images/{p.name}" in text for p in examples)
     assert "someone/paintings" in text
@@ -113,7 +140,7 @@ def test_preview_page(built, tmp_path):
     root, _ = built
     index = write_preview(root / "annotations", tmp_path / "preview")
     page = index.read_text()
-    assert page.count("<section") == 5 and "hand over canvas" in page and "Rejected frames" in page
+    assert page.count("<section") == 6 and "hand over canvas" in page and "Rejected frames" in page
     for src in [s.split("'")[0] for s in page.split("src='")[1:]]:
         assert (index.parent / src).is_file()
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")

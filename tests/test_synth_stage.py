@@ -32,6 +32,7 @@ def test_sample_stills_stage_writes_sequences_and_resumes(tmp_path):
     d = out / "sample-still-0100"
     seq = json.loads((d / "sequence.json").read_text())
     assert seq["origin"] == "synthetic" and seq["painting_id"] == "sample-still-0100"
+    assert seq["start_t"] == 0.0 and seq["step_truth"] == "regions.json"  # white canvas at 0; exact truth beside
     assert (seq["width"], seq["height"]) == (64, read_image(d / "source.png").shape[0])
     frames = seq["keyframes"]
     assert [f["index"] for f in frames] == list(range(6)) and frames[-1]["file"] == "keyframes/005.png"

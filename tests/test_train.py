@@ -32,10 +32,12 @@ def weights(folder):
 def test_fixture_dataset_follows_the_row_schema(dataset):
     import datasets
 
+    from inverse_painting.dataset.build import features
+
     rows = load_pairs(dataset, "train")
-    assert set(rows.column_names) == {"painting_id", "step", "current", "next", "target", "dt", "mask", "text",
-                                      "source_url", "licence", "origin"}
+    assert rows.features == features()  # the very schema the build publishes
     assert isinstance(rows.features["mask"], datasets.Image) and len(rows) == 10
+    assert rows[0]["stroke_mask"] is None and rows[0]["mask"].size == (64, 48)
     assert set(datasets.load_dataset(str(dataset))) == {"train", "validation"}  # Hub layout + card
 
 

@@ -1,7 +1,8 @@
 """Annotation: painting sequences -> per-step difference masks, intervals and instruction labels.
 
 ``annotate_sequence`` writes ``data/annotations/<id>/steps.json`` and ``masks/*.png`` for one
-``sequence.json`` (see ARCHITECTURE.md). Torch and transformers are imported only by the
+``sequence.json`` (see ARCHITECTURE.md), plus ``stroke_masks/*.png`` for the steps whose exact
+truth the sequence carries (``truth.py``). Torch and transformers are imported only by the
 backends that need them.
 """
 

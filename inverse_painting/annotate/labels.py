@@ -9,8 +9,9 @@ become ``details``. Two segmenters:
   segments the target painting once, since objects are recognisable only when finished.
   Pixels no detection covers fall back to the classical segmenter.
 - ``classical``: offline colour/position priors (nearest prototype paint colour in CIELAB
-  plus the vertical band a class lives in). Colour describes paint rather than objects,
-  so it segments the canvas right after each step (``next``), where the new paint is.
+  plus the vertical band a class lives in), read from a priors file (``label_priors``,
+  see ``priors.py``). Colour describes paint rather than objects, so it segments the
+  canvas right after each step (``next``), where the new paint is.
 """
 
 from __future__ import annotations
@@ -21,40 +22,10 @@ from typing import Any, Mapping, Sequence
 import cv2
 import numpy as np
 
+from .priors import LabelPriors
+
 DETAILS = "details"
 UNKNOWN = -1
-
-# Sample-world layer names -> vocabulary classes a correct label may take.
-SAMPLE_LAYER_CLASSES = {
-    "sky": {"sky"}, "clouds": {"clouds"}, "mountains_far": {"mountain"}, "mountains": {"mountain"},
-    "water": {"water"}, "trees": {"trees"}, "grass": {"grass"}, "details": {DETAILS, "flowers", "rocks"},
-}
-
-# Colour/position priors: typical paint colours (RGB) and the band of the picture (0 = top,
-# 1 = bottom) where the class is found in a landscape.
-CLASSICAL_PRIORS: dict[str, dict[str, Any]] = {
-    "sky": {"band": (0.0, 0.68), "colours": [
-        (40, 90, 170), (70, 110, 190), (120, 80, 150), (200, 215, 235), (250, 200, 150), (240, 170, 140),
-        (120, 152, 202), (135, 162, 212), (145, 145, 170), (160, 140, 145), (185, 125, 145), (180, 125, 145),
-        (100, 150, 210), (150, 190, 230), (170, 200, 225)]},
-    "clouds": {"band": (0.0, 0.55), "colours": [(236, 236, 236), (215, 215, 215), (195, 195, 195),
-                                                 (245, 240, 230)]},
-    "mountain": {"band": (0.12, 0.72), "colours": [
-        (120, 130, 165), (140, 150, 180), (160, 170, 195), (84, 102, 96), (70, 85, 80), (56, 68, 64),
-        (102, 90, 114), (85, 75, 95), (68, 60, 76), (72, 96, 120), (60, 80, 100), (48, 64, 80), (110, 100, 95)]},
-    "water": {"band": (0.45, 1.0), "colours": [(110, 150, 190), (90, 130, 170), (75, 115, 155), (60, 100, 140),
-                                               (40, 80, 120), (120, 160, 200)]},
-    "trees": {"band": (0.25, 0.95), "colours": [(30, 70, 40), (15, 50, 25), (50, 90, 60), (20, 45, 30),
-                                                (45, 80, 35)]},
-    "grass": {"band": (0.6, 1.0), "colours": [
-        (99, 154, 66), (90, 140, 60), (72, 112, 48), (63, 98, 42), (132, 165, 77), (120, 150, 70), (96, 120, 56),
-        (84, 105, 49), (77, 132, 60), (70, 120, 55), (56, 96, 44), (49, 84, 38), (150, 160, 90)]},
-    "flowers": {"band": (0.6, 1.0), "colours": [(230, 220, 90), (220, 90, 110), (240, 240, 240),
-                                                (200, 80, 160)]},
-    "rocks": {"band": (0.55, 1.0), "colours": [(120, 110, 100), (140, 135, 125), (100, 95, 90)]},
-    "sun": {"band": (0.0, 0.55), "colours": [(255, 245, 190), (255, 225, 120)]},
-}
-BAND_PENALTY = 25.0  # Delta E added per picture-height outside a class's band (x4 beyond 0.1)
 
 
 @dataclass(frozen=True)
@@ -65,6 +36,7 @@ class LabelSettings:
     details_max_component: float = 0.01  # ... when no connected piece exceeds this share either
     min_changed_fraction: float = 0.0005  # below this nothing was painted: label "details"
     work_size: int = 160                  # long side the segmentation works at
+    priors: str = ""                      # classical priors file; "": the packaged default
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "LabelSettings":
@@ -73,7 +45,8 @@ class LabelSettings:
                    float(params.get("details_max_fraction", d.details_max_fraction)),
                    float(params.get("details_max_component", d.details_max_component)),
                    float(params.get("min_changed_fraction", d.min_changed_fraction)),
-                   int(params.get("label_work_size", d.work_size)))
+                   int(params.get("label_work_size", d.work_size)),
+                   str(params.get("label_priors") or ""))
 
 
 @dataclass
@@ -95,12 +68,16 @@ class ClassicalSegmenter:
     name = "classical"
     segment_on = "next"
 
-    def __init__(self, vocabulary: Sequence[str], work_size: int = 160):
-        self.classes = [c for c in vocabulary if c in CLASSICAL_PRIORS]
+    def __init__(self, vocabulary: Sequence[str], priors: LabelPriors, work_size: int = 160,
+                 every_word: bool = True):
+        """``every_word``: every vocabulary class must have priors (off for a fallback that
+        only fills what another segmenter left)."""
+        self.priors = priors
+        self.classes = priors.classes_for(vocabulary, every_word)
         self.work_size = work_size
         protos, owners = [], []
         for ci, name in enumerate(self.classes):
-            for rgb in CLASSICAL_PRIORS[name]["colours"]:
+            for rgb in priors.classes[name].colours.values():
                 protos.append(rgb)
                 owners.append(ci)
         lab = cv2.cvtColor(np.asarray(protos, np.float32)[None] / 255.0, cv2.COLOR_RGB2LAB)[0]
@@ -116,9 +93,10 @@ class ClassicalSegmenter:
         y = (np.arange(h, dtype=np.float32) + 0.5) / h
         scores = np.full((h, w, len(self.classes)), np.inf, np.float32)
         for ci, name in enumerate(self.classes):
-            lo, hi = CLASSICAL_PRIORS[name]["band"]
+            lo, hi = self.priors.classes[name].band
             outside = np.maximum(lo - y, 0) + np.maximum(y - hi, 0)
-            penalty = BAND_PENALTY * (outside + 3 * np.maximum(outside - 0.1, 0))
+            # steeper beyond a tenth of the picture: a class far outside its band is implausible
+            penalty = self.priors.band_penalty * (outside + 3 * np.maximum(outside - 0.1, 0))
             scores[..., ci] = dist[..., self._owners == ci].min(-1) + penalty[:, None]
         labels = scores.argmin(-1).astype(np.int16)
         return cv2.resize(labels, image.shape[1::-1], interpolation=cv2.INTER_NEAREST)
@@ -130,8 +108,8 @@ class GroundedSamSegmenter:
     name = "grounded-sam"
     segment_on = "target"
 
-    def __init__(self, vocabulary: Sequence[str], detector: str, sam: str, box_threshold: float = 0.3,
-                 text_threshold: float = 0.25, work_size: int = 160, device: str = "cpu"):
+    def __init__(self, vocabulary: Sequence[str], detector: str, sam: str, priors: LabelPriors,
+                 box_threshold: float = 0.3, text_threshold: float = 0.25, work_size: int = 160, device: str = "cpu"):
         from transformers import AutoProcessor, GroundingDinoForObjectDetection, SamModel, SamProcessor
 
         from ..models.hub import resolve_pretrained
@@ -139,13 +117,14 @@ class GroundedSamSegmenter:
         detector = resolve_pretrained(detector, "annotate.detector", "Grounding DINO")
         sam = resolve_pretrained(sam, "annotate.sam", "SAM")
         self.classes = list(vocabulary)
+        self.priors = priors
         self.det_processor = AutoProcessor.from_pretrained(detector)
         self.detector = GroundingDinoForObjectDetection.from_pretrained(detector).to(device).eval()
         self.sam_processor = SamProcessor.from_pretrained(sam)
         self.sam = SamModel.from_pretrained(sam).to(device).eval()
         self.box_threshold, self.text_threshold = box_threshold, text_threshold
         self.device = device
-        self.fallback = ClassicalSegmenter(vocabulary, work_size)
+        self.fallback = ClassicalSegmenter(vocabulary, priors, work_size, every_word=False)
         self.fallback_classes = [self.classes.index(c) for c in self.fallback.classes]
 
     def prompt(self) -> str:
@@ -211,11 +190,12 @@ def make_segmenter(params: Mapping[str, Any]):
     settings = LabelSettings.from_params(params)
     backend = str(params.get("label_backend", "classical"))
     if backend == "classical":
-        return ClassicalSegmenter(settings.vocabulary, settings.work_size)
+        return ClassicalSegmenter(settings.vocabulary, LabelPriors.load(settings.priors), settings.work_size)
     if backend == "grounded-sam":
         return GroundedSamSegmenter(settings.vocabulary, str(params["detector"]), str(params["sam"]),
-                                    float(params.get("box_threshold", 0.3)), float(params.get("text_threshold", 0.25)),
-                                    settings.work_size, str(params.get("device", "cpu")))
+                                    LabelPriors.load(settings.priors), float(params.get("box_threshold", 0.3)),
+                                    float(params.get("text_threshold", 0.25)), settings.work_size,
+                                    str(params.get("device", "cpu")))
     raise ValueError(f"label_backend must be classical or grounded-sam, not {backend!r}")
 
 
@@ -236,7 +216,3 @@ def label_step(mask: np.ndarray, class_map: np.ndarray, classes: Sequence[str], 
     text = classes[int(counts.argmax())] if counts.any() else DETAILS
     return StepLabel(text, fractions, fraction)
 
-
-def matches_sample_layer(label: str, layer: str) -> bool:
-    """Whether a label names a sample-world ground-truth layer (mountains_far -> mountain, ...)."""
-    return label in SAMPLE_LAYER_CLASSES.get(layer, {layer})

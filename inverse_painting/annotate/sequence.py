@@ -38,6 +38,7 @@ class PaintingSequence:
     split_hint: str = "auto"
     rejected: list[dict[str, Any]] = field(default_factory=list)
     start_t: float | None = None  # time of the blank canvas, when the producer knows it
+    step_truth: str = ""  # file (relative) with what each step exactly painted, when the producer knows it
 
     def path(self, keyframe: Keyframe) -> Path:
         return self.root / keyframe.file
@@ -72,6 +73,9 @@ def load_sequence(path: str | os.PathLike) -> PaintingSequence:
     missing = [k.file for k in frames if not (root / k.file).is_file()]
     if missing:
         raise SequenceError(f"{path}: missing keyframe files {missing[:3]}")
+    truth = str(data.get("step_truth") or "")
+    if truth and not (root / truth).is_file():
+        raise SequenceError(f"{path}: missing step truth file {truth!r}")
     split = str(data.get("split_hint") or "auto")
     start = data.get("start_t")
     return PaintingSequence(
@@ -80,7 +84,7 @@ def load_sequence(path: str | os.PathLike) -> PaintingSequence:
         source_url=str(data.get("source_url") or ""), licence=str(data.get("licence") or ""),
         uploader=str(data.get("uploader") or ""), title=str(data.get("title") or ""),
         split_hint=split if split in SPLITS else "auto", rejected=list(data.get("rejected") or []),
-        start_t=None if start is None else float(start),
+        start_t=None if start is None else float(start), step_truth=truth,
     )
 
 

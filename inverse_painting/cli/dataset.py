@@ -24,19 +24,26 @@ def annotate_command(
     lpips_weights: str = typer.Option("", help="Folder with alexnet-owt-7be5be79.pth and alex.pth."),
     label_backend: Literal["classical", "grounded-sam"] = typer.Option("classical", help="Instruction labeller: "
                                                                         "classical (offline priors) or grounded-sam."),
+    label_priors: str = typer.Option("", help="Priors YAML of the classical labeller (default: the packaged one)."),
     detector: str = typer.Option("IDEA-Research/grounding-dino-tiny", help="Grounding DINO Hub id or folder."),
     sam: str = typer.Option("facebook/sam-vit-base", help="SAM Hub id or folder."),
     workers: int = typer.Option(1, min=1, help="Parallel worker processes."),
 ) -> None:
     """Per painting: intervals dt, difference masks and an instruction label per step."""
     from ..annotate.annotate import annotate_item, sequence_items
+    from ..annotate.priors import LabelPriors, LabelPriorsError
     from ..pipeline import run_stage
 
     check_output_folder(out, "annotate")
 
     roots = sequences or [Path("data/keyframes"), Path("data/synth")]
+    try:
+        priors = LabelPriors.load(label_priors)
+    except LabelPriorsError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--label-priors") from None
     params = {"alpha": alpha, "mask_backend": mask_backend, "lpips_weights": lpips_weights,
-              "label_backend": label_backend, "detector": detector, "sam": sam, "mask_sizes": [64]}
+              "label_backend": label_backend, "label_priors": label_priors, "label_priors_sha256": priors.sha256,
+              "detector": detector, "sam": sam, "mask_sizes": [64]}
     report = run_reporting(run_stage, "annotate", sequence_items(roots), annotate_item, out, params, workers=workers)
     print_report(report, out)
 

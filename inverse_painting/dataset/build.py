@@ -36,7 +36,7 @@ def features():
     return hfd.Features({
         "painting_id": hfd.Value("string"), "step": hfd.Value("int32"),
         "current": hfd.Image(), "next": hfd.Image(), "target": hfd.Image(),
-        "dt": hfd.Value("float32"), "mask": hfd.Image(), "text": hfd.Value("string"),
+        "dt": hfd.Value("float32"), "mask": hfd.Image(), "stroke_mask": hfd.Image(), "text": hfd.Value("string"),
         "source_url": hfd.Value("string"), "licence": hfd.Value("string"), "origin": hfd.Value("string"),
     })
 
@@ -66,7 +66,8 @@ class BuildSummary:
     paintings: dict[str, dict[str, int]] = field(default_factory=dict)  # config -> split -> paintings
     shards: list[str] = field(default_factory=list)
     mask_backends: list[str] = field(default_factory=list)
-    label_backends: list[str] = field(default_factory=list)
+    label_backends: list[str] = field(default_factory=list)  # where the rows' text came from
+    exact_truth_steps: int = 0  # rows with the producer's stroke mask and label
     labels: dict[str, int] = field(default_factory=dict)
     unknown_licence: list[str] = field(default_factory=list)  # painting ids whose source states no licence
     bytes: int = 0
@@ -120,24 +121,30 @@ def png_bytes(path: Path) -> bytes:
     return buf.getvalue()
 
 
+def _image(path: Path) -> dict[str, Any]:
+    return {"bytes": png_bytes(path), "path": None}
+
+
 def painting_rows(entry: PaintingEntry) -> Iterator[dict[str, Any]]:
-    """The dataset rows of one painting, image columns as ``{"bytes", "path": None}``."""
+    """The dataset rows of one painting, image columns as ``{"bytes", "path": None}``;
+    ``stroke_mask`` is None for steps without exact truth."""
     doc, root = entry.steps, entry.root
-    target = {"bytes": png_bytes(root / doc["target"]), "path": None}
+    target = _image(root / doc["target"])
     for s in doc["steps"]:
         yield {
             "painting_id": entry.painting_id, "step": int(s["step"]),
-            "current": {"bytes": png_bytes(root / s["current"]), "path": None},
-            "next": {"bytes": png_bytes(root / s["next"]), "path": None},
-            "target": target, "dt": float(s["dt"]),
-            "mask": {"bytes": png_bytes(root / s["mask"]), "path": None}, "text": str(s["text"]),
+            "current": _image(root / s["current"]), "next": _image(root / s["next"]),
+            "target": target, "dt": float(s["dt"]), "mask": _image(root / s["mask"]),
+            "stroke_mask": _image(root / s["stroke_mask"]) if s.get("stroke_mask") else None,
+            "text": str(s["text"]),
             "source_url": str(doc.get("source_url", "")), "licence": str(doc.get("licence", "")),
             "origin": entry.origin,
         }
 
 
 def _row_bytes(row: Mapping[str, Any]) -> int:
-    return sum(len(row[c]["bytes"]) for c in ("current", "next", "mask")) + len(row["target"]["bytes"]) // 4
+    images = sum(len(row[c]["bytes"]) for c in ("current", "next", "mask", "stroke_mask") if row[c])
+    return images + len(row["target"]["bytes"]) // 4
 
 
 def _write_split(entries: list[PaintingEntry], out_dir: Path, config: str, split: str,
@@ -190,7 +197,10 @@ def build_dataset(annotations: str | os.PathLike, out_dir: str | os.PathLike, pa
                 split_infos[config][split] = (rows, nbytes, parquet)
         summary.mask_backends = sorted({f"{e.steps.get('mask_backend', '')} (threshold {e.steps.get('mask_threshold')})"
                                         for e in entries})
-        summary.label_backends = sorted({e.steps.get("label_backend", "") for e in entries})
+        # steps.json before version 2 names the labeller per painting only
+        summary.label_backends = sorted({s.get("text_source") or e.steps.get("label_backend", "")
+                                         for e in entries for s in e.steps["steps"]})
+        summary.exact_truth_steps = sum(bool(s.get("exact_truth")) for e in entries for s in e.steps["steps"])
         summary.labels = dict(Counter(s["text"] for e in entries for s in e.steps["steps"]).most_common())
         summary.unknown_licence = sorted(e.painting_id for e in entries if not str(e.steps.get("licence", "")).strip())
         if summary.unknown_licence:

@@ -77,6 +77,7 @@ def render_card(path: Path, params: Mapping[str, Any], entries, split_infos, sum
         pretty_name=card_data.pretty_name, counts=summary.rows, paintings=summary.paintings,
         total_rows=summary.to_dict()["total_rows"], sources=sources, examples=examples,
         mask_backends=summary.mask_backends, label_backends=summary.label_backends, labels=summary.labels,
+        exact_truth_steps=summary.exact_truth_steps,
         repo_id=str(params.get("repo_id", "ORG/NAME")),
     )
     path.write_text(str(card), encoding="utf-8")

@@ -15,6 +15,8 @@ from .process import PaintingProcess
 from .regions import colour_name, layer_names
 
 SEQUENCE_NAME = "sequence.json"
+# Per-step truth (stroke masks, layer, colour regions), named in sequence.json as ``step_truth``.
+TRUTH_NAME = "regions.json"
 
 
 def strokes_table(dec: Decomposition, proc: PaintingProcess):
@@ -109,11 +111,13 @@ def write_painting(dest: Path, painting_id: str, dec: Decomposition, proc: Paint
         "source_url": provenance.get("source_url", ""), "licence": provenance.get("licence", ""),
         "uploader": provenance.get("uploader", ""), "title": provenance.get("title", painting_id),
         "split_hint": provenance.get("split_hint", "auto"), "width": w, "height": h,
+        # The process starts on a white canvas at t = 0, so step 0's interval is known too.
+        "start_t": 0.0, "step_truth": TRUTH_NAME,
         "keyframes": keyframes, "rejected": [],
     }
     atomic_write_json(dest / SEQUENCE_NAME, sequence)
     n_layers = int(dec.layer_map.max()) + 1
-    atomic_write_json(dest / "regions.json", {
+    atomic_write_json(dest / TRUTH_NAME, {
         "layer_names": layer_names(n_layers),
         "layer_map": "layers.png", "region_map": "regions.png",
         "regions": [{"id": i, "rgb": [int(round(float(c))) for c in rgb], "name": colour_name(rgb)}
@@ -126,7 +130,7 @@ def write_painting(dest: Path, painting_id: str, dec: Decomposition, proc: Paint
     write_image(dest / "source.png", dec.target)
     write_strokes(dest / "strokes.parquet", dec, proc)
     write_video(dest / "process.mp4", proc.frames, video_fps)
-    files = ["sequence.json", "regions.json", "strokes.parquet", "process.mp4", "contact_sheet.jpg", "synth.json"]
+    files = [SEQUENCE_NAME, TRUTH_NAME, "strokes.parquet", "process.mp4", "contact_sheet.jpg", "synth.json"]
     if gif:
         write_gif(dest / "process.gif", proc.frames, video_fps, max_side=256, last_ms=1500, optimize=True)
         files.append("process.gif")

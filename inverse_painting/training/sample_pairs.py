@@ -49,28 +49,19 @@ def sample_painting_rows(seed: int, steps: int = 8, size: tuple[int, int] = (128
         rows.append({
             "painting_id": f"sample-landscape-{seed:04d}", "step": k, "current": _png(before), "next": _png(after),
             "target": _png(target), "dt": float((counts[k + 1] - counts[k]) * SECONDS_PER_STROKE),
-            "mask": _png(mask), "text": land.layers[painted].name, "source_url": f"sample://landscape/{seed}",
+            "mask": _png(mask), "stroke_mask": None, "text": land.layers[painted].name,
+            "source_url": f"sample://landscape/{seed}",
             "licence": "CC0-1.0", "origin": "real",
         })
     return rows
-
-
-def features():
-    import datasets
-
-    return datasets.Features({
-        "painting_id": datasets.Value("string"), "step": datasets.Value("int32"),
-        "current": datasets.Image(), "next": datasets.Image(), "target": datasets.Image(),
-        "dt": datasets.Value("float32"), "mask": datasets.Image(), "text": datasets.Value("string"),
-        "source_url": datasets.Value("string"), "licence": datasets.Value("string"),
-        "origin": datasets.Value("string"),
-    })
 
 
 def write_sample_pairs_dataset(out: str | os.PathLike, splits: dict[str, Iterable[int]], steps: int = 8,
                                size: tuple[int, int] = (128, 96), config: str = "real") -> Path:
     """Write ``{split: seeds}`` as ``out/data/<config>/<split>-00000-of-00001.parquet`` + card."""
     import datasets
+
+    from ..dataset.build import features
 
     out = Path(out)
     lines = ["---", "configs:", f"- config_name: {config}", "  data_files:"]
