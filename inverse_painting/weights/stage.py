@@ -160,7 +160,7 @@ def fetch_weights(config: WeightsConfig, pins: WeightsPins | None = None,
     if failures:
         raise WeightsUnavailable("\n".join(failures))
     writers = {"lpips": _write_lpips, "mediapipe": _write_mediapipe}
-    with atomic_dir(config.out) as tmp:
+    with atomic_dir(config.out, writer="weights") as tmp:
         models = {name: writers[name](value, tmp) for name, value in found.items()}
         atomic_write_json(tmp / MANIFEST, {name: entry.manifest() for name, entry in models.items()})
     return WeightsResult(config.out, models, time.perf_counter() - start)
