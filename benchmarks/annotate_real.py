@@ -34,7 +34,9 @@ SYNONYMS = {"ground": "grass", "mountains": "mountain", "lake": "water", "river"
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "real_sequence")
-    ap.add_argument("--lpips-weights", default="")
+    ap.add_argument("--lpips-weights", default=str(ROOT / "models" / "weights"),
+                    help="the weights stage's folder (default models/weights)")
+    ap.add_argument("--mask-backend", default="lpips", choices=("lpips", "lab"))
     ap.add_argument("--label-priors", default="", help="priors YAML of the classical labeller (default: packaged)")
     args = ap.parse_args()
     if not (args.data / "instructions.json").is_file():
@@ -42,7 +44,7 @@ def main() -> None:
         return
     human = json.loads((args.data / "instructions.json").read_text())
     files = [s["next"] for s in human["steps"]]  # keyframe 01 is dropped in the source, as there
-    params = {"mask_backend": "auto", "lpips_weights": args.lpips_weights, "label_backend": "classical",
+    params = {"mask_backend": args.mask_backend, "lpips_weights": args.lpips_weights, "label_backend": "classical",
               "label_priors": args.label_priors, "mask_sizes": [64]}
     with tempfile.TemporaryDirectory() as tmp:
         seq_dir = Path(tmp) / "real-example"

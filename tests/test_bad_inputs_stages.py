@@ -220,7 +220,7 @@ def test_paint_command_on_extreme_shapes(tiny_painter, tmp_path, size):
     still = generate_still(3, 64)
     Image.fromarray(still).resize(size, Image.BILINEAR).save(picture)
     out = tmp_path / "out.mp4"
-    r = runner.invoke(app, ["paint", str(picture), "--model", str(tiny_painter), "--max-frames", "2",
+    r = runner.invoke(app, ["paint", str(picture), "--model", str(tiny_painter), "--max-frames", "2", "--distance", "delta-e",
                                         "--sampler-steps", "1", "--out", str(out)])
     assert r.exit_code == 0, (r.output, r.exception)
     record = json.loads((tmp_path / "out" / "paint.json").read_text())

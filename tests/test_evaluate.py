@@ -40,7 +40,7 @@ def test_dtw_and_iou_on_hand_computed_cases():
 
 def test_a_process_scores_perfectly_against_itself_and_worse_as_a_crossfade():
     real = sample_process()
-    distance, masker = load_distance(), DifferenceMasker.from_params({})
+    distance, masker = load_distance({"distance": "delta-e"}), DifferenceMasker.from_params({"mask_backend": "lab"})
     same = score_sequence(real, real, distance, masker)
     assert same.frame_distance == 0 and same.iou == 1.0 and same.ddc_sum == 0 and same.dts_min == 0
     assert same.mask_recall == 1.0 and same.order_agreement == pytest.approx(1.0) and same.keyframes_after_real_end == 0
@@ -108,7 +108,8 @@ def test_evaluate_stage_reports_model_and_baselines_side_by_side(tmp_path, monke
         Image.fromarray(f).save(real / f"{k:02d}_t{int(t):04d}s.png")
     params = {"dataset": str(ds), "split": "validation", "paint": str(tmp_path / "none"), "model": str(tmp_path / "model"),
               "out": str(tmp_path / "eval"), "curves": str(tmp_path / "curves"), "real_sequence": str(real),
-              "interval": 20, "max_frames": 3, "sampler_steps": 1, "eval_long_side": 64, "baseline_frames": "auto"}
+              "interval": 20, "max_frames": 3, "sampler_steps": 1, "eval_long_side": 64, "baseline_frames": "auto",
+              "distance": "delta-e", "mask_backend": "lab"}
     report = run_evaluation(params, tmp_path / "evaluate.json")
     assert json.loads((tmp_path / "evaluate.json").read_text()) == json.loads(json.dumps(report))
     assert report["baseline_frames"] == 4 and report["distance"] == "mean-delta-e/100"

@@ -40,7 +40,10 @@ def test_key_names_match_official_layouts():
     torch.testing.assert_close(LPIPS().scaling_layer.shift.flatten(), torch.tensor([-0.030, -0.088, -0.188]))
 
 
-def test_official_files_load_unchanged(tmp_path):
+def test_official_files_load_unchanged(tmp_path, monkeypatch):
+    import inverse_painting.perceptual.lpips as lpips_module
+    from inverse_painting.pipeline.hashing import tensors_sha256
+
     source = LPIPS.random(3)
     backbone, heads = _official_checkpoints(source, tmp_path)
     assert weights_available(tmp_path) and weights_available({"lpips_weights": str(tmp_path)})
@@ -48,8 +51,11 @@ def test_official_files_load_unchanged(tmp_path):
     expected = source.distance_images(a, b)
     for model in (LPIPS.from_weights(backbone, heads), LPIPS.from_pretrained(tmp_path),
                   load_lpips({"lpips_backbone": str(backbone), "lpips_heads": str(heads)})):
-        assert model.pretrained
+        assert not model.pretrained  # loaded, but not the official numbers: never called LPIPS
         np.testing.assert_allclose(model.distance_images(a, b), expected, rtol=1e-5)
+    digest = tensors_sha256({k: v.numpy() for k, v in source.state_dict().items() if k.startswith(("backbone.", "lin"))})
+    monkeypatch.setattr(lpips_module, "OFFICIAL_TENSORS_SHA256", digest)  # as if these were the official weights
+    assert LPIPS.from_weights(backbone, heads).pretrained and LPIPS.from_pretrained(tmp_path).weights_sha256 == digest
     # the lpips package's own trunk keys (net.sliceK.i.*) map onto the same layers
     trunk = {f"net.slice{1 + sum(i > t for t in (1, 4, 7, 9))}.{k.split('.')[2]}.{k.split('.')[3]}": v
              for k, v in source.state_dict().items() if k.startswith("backbone.")

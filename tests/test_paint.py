@@ -13,11 +13,12 @@ from typer.testing import CliRunner
 
 from inverse_painting.cli import app
 from inverse_painting.models import PaintingModel
-from inverse_painting.painting import PaintSettings, load_painter, paint
+from inverse_painting.painting import PaintSettings, load_distance, load_painter, paint
 from inverse_painting.painting.loop import choose_mask
 from inverse_painting.sample import make_landscape
 
 runner = CliRunner(env={"COLUMNS": "300", "NO_COLOR": "1"})
+DELTA_E = load_distance({"distance": "delta-e"})  # the named stand-in: these tests check the loop, not LPIPS
 TINY = dict(resolution=32, renderer_channels=(8, 16, 16), mask_channels=(8, 16, 16), head_channels=(8, 16),
             token_width=16)
 
@@ -60,7 +61,7 @@ def test_unchanging_renderer_stops_after_two_small_changes(model_dir, monkeypatc
     import inverse_painting.models.sampler as sampler
 
     monkeypatch.setattr(sampler, "render_next", lambda model, current, *a, **k: (current, 1))
-    result = paint(load_painter(model_dir), make_landscape(2, (48, 32)).final(), PaintSettings(max_frames=10))
+    result = paint(load_painter(model_dir), make_landscape(2, (48, 32)).final(), PaintSettings(max_frames=10), DELTA_E)
     assert len(result.steps) == 2 and "consecutive" in result.stop_reason
     assert all(np.array_equal(f, result.frames[0]) for f in result.frames)
 
@@ -70,7 +71,7 @@ def test_rendering_the_target_converges_and_stops_on_distance(model_dir, monkeyp
 
     monkeypatch.setattr(sampler, "render_next", lambda model, current, target, *a, **k: (target, 1))
     target = make_landscape(2, (64, 48)).final()
-    result = paint(load_painter(model_dir), target, PaintSettings(max_frames=25, stop_fallback=0.02))
+    result = paint(load_painter(model_dir), target, PaintSettings(max_frames=25, stop_fallback=0.02), DELTA_E)
     distances = [s.distance for s in result.steps]
     assert distances[-1] < distances[0] and result.stop_reason.startswith("distance to target")
     assert distances[-1] < 0.02
@@ -78,7 +79,7 @@ def test_rendering_the_target_converges_and_stops_on_distance(model_dir, monkeyp
 
 def test_paint_command_writes_every_output_and_keeps_pixels_outside_masks(model_dir, picture, tmp_path):
     out = tmp_path / "video.mp4"
-    r = runner.invoke(app, ["paint", str(picture), "--model", str(model_dir), "--max-frames", "3",
+    r = runner.invoke(app, ["paint", str(picture), "--model", str(model_dir), "--max-frames", "3", "--distance", "delta-e",
                             "--interval", "15", "--out", str(out), "--sampler-steps", "2"])
     assert r.exit_code == 0, r.output
     folder = tmp_path / "video"
@@ -104,7 +105,8 @@ def test_paint_command_writes_every_output_and_keeps_pixels_outside_masks(model_
 def test_paint_command_rejects_unreadable_images_clearly(model_dir, tmp_path):
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"not an image at all")
-    r = runner.invoke(app, ["paint", str(bad), "--model", str(model_dir), "--out", str(tmp_path / "o.mp4")])
+    r = runner.invoke(app, ["paint", str(bad), "--model", str(model_dir), "--out", str(tmp_path / "o.mp4"),
+                            "--distance", "delta-e"])
     assert r.exit_code == 1 and "not a readable image" in r.output and "Traceback" not in r.output
     assert not (tmp_path / "o.mp4").exists() and not (tmp_path / "o").exists()
     r = runner.invoke(app, ["paint", str(bad), "--model", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
@@ -118,7 +120,7 @@ def test_paint_stage_paints_each_held_out_target_once(model_dir, tmp_path):
 
     ds = write_sample_pairs_dataset(tmp_path / "ds", {"train": [5, 6], "validation": [5, 6]}, steps=3, size=(48, 32))
     params = {"dataset": str(ds), "split": "validation", "model": str(model_dir), "max_frames": 2,
-              "sampler_steps": 1, "lpips_weights": "", "interval": "auto"}
+              "sampler_steps": 1, "distance": "delta-e", "interval": "auto"}
     items = paint_items(str(ds), "validation", str(model_dir))
     assert [i.id for i in items] == ["sample-landscape-0005", "sample-landscape-0006"]
     report = run_stage("paint", items, paint_item, tmp_path / "paint", params, progress=False)
@@ -132,7 +134,8 @@ def test_paint_stage_paints_each_held_out_target_once(model_dir, tmp_path):
 
 def test_paint_outputs_are_named_after_the_picture_and_a_gif_is_a_gif(model_dir, picture, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = ["paint", str(picture), "--model", str(model_dir), "--sampler-steps", "1", "--interval", "10"]
+    args = ["paint", str(picture), "--model", str(model_dir), "--sampler-steps", "1", "--interval", "10",
+            "--distance", "delta-e"]
     r = runner.invoke(app, args + ["--max-frames", "3"])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "landscape_painting.mp4").stat().st_size > 0
@@ -146,3 +149,15 @@ def test_paint_outputs_are_named_after_the_picture_and_a_gif_is_a_gif(model_dir,
     assert (tmp_path / "small.gif").read_bytes()[:6] == b"GIF89a"
     assert Image.open(tmp_path / "small.gif").n_frames >= 2
     assert (tmp_path / "small" / "timelapse.mp4").is_file() and not (tmp_path / "small" / "timelapse.gif").exists()
+
+
+def test_lpips_is_the_default_distance_and_missing_weights_say_what_to_run(model_dir, picture, tmp_path, monkeypatch):
+    from inverse_painting.perceptual import LPIPS, LpipsUnavailable
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LpipsUnavailable, match="run `inverse-painting weights`"):
+        load_distance({})
+    r = runner.invoke(app, ["paint", str(picture), "--model", str(model_dir), "--max-frames", "1"])
+    assert r.exit_code == 1 and "LPIPS weights missing" in r.output and not (tmp_path / "landscape_painting").exists()
+    LPIPS.random().save_pretrained(tmp_path / "models" / "weights" / "lpips")  # the weights stage's layout
+    assert load_distance({}).name == "lpips-random-weights (not a metric)"  # found, and never passed off as LPIPS

@@ -195,3 +195,16 @@ def test_the_package_states_no_upper_bound_on_torch():
     text = (Path(__file__).resolve().parent.parent / "pyproject.toml").read_text()
     torch_line = next(line for line in text.splitlines() if line.strip().startswith('"torch'))
     assert "<" not in torch_line and ">=" in torch_line
+
+
+def test_safetensors_written_into_an_output_folder_get_plain_permissions(scratch):
+    import torch
+    from safetensors.torch import save_file
+
+    old = os.umask(0o022)
+    try:
+        with atomic_dir(scratch / "weights", writer="weights") as tmp:
+            save_file({"w": torch.zeros(2)}, str(tmp / "w.safetensors"))
+        assert stat.S_IMODE((scratch / "weights" / "w.safetensors").stat().st_mode) == 0o644
+    finally:
+        os.umask(old)

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..media.images import read_image, write_image
 from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir
-from .labels import LabelSettings, label_step, make_segmenter
+from .labels import LabelSettings, label_step, make_segmenter, painted_pixels
 from .masks import DifferenceMasker, downsample_mask, is_blank_canvas
 from .sequence import PaintingSequence, SequenceError, find_sequences, load_sequence
 from .truth import TRUTH_TEXT_SOURCE, load_step_truth
@@ -141,7 +141,8 @@ def annotate_sequence(seq: PaintingSequence, out_dir: str | os.PathLike, params:
                              "text": truth.text, "text_source": TRUTH_TEXT_SOURCE, "truth": truth.record()})
             else:
                 class_map = target_map if target_map is not None else segmenter.segment(afters[k])
-                label = label_step(mask, class_map, segmenter.classes, settings)
+                colour_change = masker.colour_change(afters[k], befores[k])
+                label = label_step(painted_pixels(mask, colour_change), class_map, segmenter.classes, settings)
                 step.update({"exact_truth": False, "stroke_mask": None, "text": label.text,
                              "text_source": segmenter.name, "class_fractions": label.fractions})
             steps.append(step)

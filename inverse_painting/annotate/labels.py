@@ -199,6 +199,17 @@ def make_segmenter(params: Mapping[str, Any]):
     raise ValueError(f"label_backend must be classical or grounded-sam, not {backend!r}")
 
 
+def painted_pixels(mask: np.ndarray, colour_change: np.ndarray, min_fraction: float = 0.002) -> np.ndarray:
+    """The part of a difference mask where the colour itself changed: what a step painted.
+
+    LPIPS masks spread over the network's receptive field, so around a small stroke they
+    cover neighbouring regions too; labelling by the pixels whose colour changed inside the
+    mask names the region the paint went to. Falls back to the mask when too little is left.
+    """
+    painted = (mask > 0) & colour_change
+    return painted if painted.mean() >= min_fraction else mask > 0
+
+
 def label_step(mask: np.ndarray, class_map: np.ndarray, classes: Sequence[str], settings: LabelSettings) -> StepLabel:
     """The class a change mask covers most; small scattered changes are ``details``."""
     changed = mask > 0

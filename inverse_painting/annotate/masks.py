@@ -2,9 +2,10 @@
 
 Two backends, and the output says which one made a mask:
 
-- ``lpips``: the AlexNet-LPIPS spatial map between A and B, binarised at ``alpha``
-  (0.2 in Inverse Painting). Needs the official weights (``lpips_weights`` in params).
-- ``lab``: a pixel-space perceptual difference for when those weights are absent:
+- ``lpips`` (the default): the AlexNet-LPIPS spatial map between A and B, binarised at
+  ``alpha`` (0.2 in Inverse Painting), with the official weights the ``weights`` stage
+  fetches (``lpips_weights`` in params, ``models/weights``). Missing weights are an error.
+- ``lab``: a pixel-space stand-in, used only when named (``mask_backend: lab``):
   both images blurred (Gaussian, ``lab_blur_sigma`` px, which suppresses canvas grain
   and compression noise the way LPIPS' pooling does), converted to CIELAB, and the
   CIE76 colour difference Delta E thresholded at ``lab_threshold`` (about 2.3 is a
@@ -21,8 +22,11 @@ from typing import Any, Mapping, Sequence
 import cv2
 import numpy as np
 
+from ..pipeline.errors import UserError
+
 LPIPS_BACKEND = "lpips-alex-v0.1"
 LAB_BACKEND = "lab-delta-e"
+MASK_BACKENDS = ("lpips", "lab")
 
 
 @dataclass(frozen=True)
@@ -58,15 +62,17 @@ class DifferenceMasker:
 
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> "DifferenceMasker":
-        """``mask_backend``: ``lpips`` (weights required), ``lab``, or ``auto`` (lpips when available)."""
-        from ..perceptual.lpips import load_lpips, weights_available
+        """``mask_backend``: ``lpips`` (the default; its weights must be there, see ``lpips_weights``)
+        or ``lab`` (the stand-in, only when asked for by name)."""
+        from ..perceptual.lpips import load_lpips
 
         settings = MaskSettings.from_params(params)
-        backend = str(params.get("mask_backend", "auto"))
-        if backend not in ("auto", "lpips", "lab"):
-            raise ValueError(f"mask_backend must be auto, lpips or lab, not {backend!r}")
-        if backend == "lpips" or (backend == "auto" and weights_available(params)):
-            return cls(settings, load_lpips(params))  # raises LpipsUnavailable when asked for but absent
+        backend = str(params.get("mask_backend", "lpips"))
+        if backend not in MASK_BACKENDS:
+            raise UserError(f"mask_backend must be one of {', '.join(MASK_BACKENDS)}, not {backend!r} "
+                            "(the stand-in is never chosen silently: name `lab` to use it)")
+        if backend == "lpips":
+            return cls(settings, load_lpips(params))  # raises LpipsUnavailable saying what to run
         return cls(settings, None)
 
     @property
@@ -85,6 +91,11 @@ class DifferenceMasker:
             return self.model.distance_images(list(after), list(before), spatial=True,
                                               batch_size=self.settings.batch_size)
         return np.stack([lab_difference(a, b, self.settings.lab_blur_sigma) for a, b in zip(after, before)])
+
+    def colour_change(self, after: np.ndarray, before: np.ndarray) -> np.ndarray:
+        """(H, W) bool: pixels whose colour changed by more than ``lab_threshold`` Delta E
+        (whichever backend makes the masks; the labeller uses it to find the new paint)."""
+        return lab_difference(after, before, self.settings.lab_blur_sigma) > self.settings.lab_threshold
 
     def masks(self, after: Sequence[np.ndarray], before: Sequence[np.ndarray]) -> np.ndarray:
         """(N, H, W) uint8 masks, 255 where the canvas changed."""

@@ -49,7 +49,10 @@ def paint_command(
     guidance: float = typer.Option(1.0, min=0, help="Classifier-free guidance scale (1 = off, half the UNet passes)."),
     seed: int = typer.Option(0, help="Noise seed."),
     max_side: int = typer.Option(512, min=16, help="Long side of the output frames in pixels."),
-    lpips_weights: Path = typer.Option(None, help="Official LPIPS weights folder for the stop test (else mean Delta E)."),
+    distance: Literal["lpips", "delta-e"] = typer.Option("lpips", help="Distance of the stop test: LPIPS with the "
+                                                                      "official weights, or the Delta E stand-in."),
+    lpips_weights: Path = typer.Option(Path("models/weights"), help="LPIPS weights: the `weights` stage's folder "
+                                                                    "or one holding the official files."),
 ) -> None:
     """Turn a finished painting into a time-lapse of how it could have been painted.
 
@@ -64,13 +67,13 @@ def paint_command(
     image = read_image(picture)
     settings = PaintSettings(interval=interval, max_frames=max_frames, sampler=sampler, sampler_steps=sampler_steps,
                              guidance=guidance, seed=seed, max_output_side=max_side)
-    distance = load_distance({"lpips_weights": str(lpips_weights) if lpips_weights else ""})
+    distance_fn = load_distance({"distance": distance, "lpips_weights": str(lpips_weights)})
     with progress_bar(total=max_frames, desc="paint", unit="keyframe") as bar:
         def on_step(step) -> None:
             bar.update(1)
             bar.set_postfix(distance=f"{step.distance:.3f}", mask=f"{step.mask_area:.0%}", label=step.label)
 
-        result = paint(painter, image, settings, distance, on_step)
+        result = paint(painter, image, settings, distance_fn, on_step)
     written = target.save(result)
     record = result.record()
     console.print(f"{record['keyframes']} keyframes ({record['stop_reason']}), {record['s_per_keyframe']} s each "
@@ -87,7 +90,8 @@ def evaluate_command(
     out: Path = typer.Option(Path("reports/evaluate"), help="Folder for curves, per-painting scores and paintings."),
     report: Path = typer.Option(Path("reports/evaluate.json"), help="The metrics JSON."),
     interval: float = typer.Option(20.0, min=0.1, help="Seconds per generated keyframe."),
-    lpips_weights: Path = typer.Option(None, help="Official LPIPS weights folder (else LPIPS is reported unavailable)."),
+    lpips_weights: Path = typer.Option(Path("models/weights"), help="LPIPS weights: the `weights` stage's folder "
+                                                                    "or one holding the official files."),
     fid_inception: Path = typer.Option(None, help="TorchScript inception-2015-12-05.pt (else FID is unavailable)."),
 ) -> None:
     """Score the model and two baselines (cross-fade, stroke process) with the paper's
@@ -98,7 +102,7 @@ def evaluate_command(
     params = {"dataset": str(dataset), "split": split, "model": str(model), "paint": str(paint_dir),
               "real_sequence": str(real_sequence) if real_sequence else "", "out": str(out),
               "curves": str(out / "curves"), "interval": interval, "max_frames": 30, "eval_long_side": 256,
-              "baseline_frames": "auto", "lpips_weights": str(lpips_weights) if lpips_weights else "",
+              "baseline_frames": "auto", "lpips_weights": str(lpips_weights),
               "fid_inception": str(fid_inception) if fid_inception else ""}
     result = run_evaluation(params, report)
     console.print(table(result))

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..pipeline.errors import UserError
+from ..pipeline.hashing import file_sha256
 
 MANAGED_PREFIXES = ("data/", "images/")  # remote files under these are ours to delete
 REPO_TYPE = "dataset"
@@ -64,14 +65,6 @@ def local_files(folder: str | os.PathLike) -> dict[str, Path]:
 def git_blob_sha1(path: Path) -> str:
     data = path.read_bytes()
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _scrub(text: str, secrets: list[str]) -> str:

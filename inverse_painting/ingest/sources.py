@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import csv
 import difflib
-import hashlib
 import os
 import re
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 import yaml
 
 from ..pipeline.errors import UserError
+from ..pipeline.hashing import file_sha256
 from ..sample.uri import is_sample_uri, parse_sample_uri
 
 SPLITS = ("train", "validation", "test", "auto")
@@ -197,14 +197,6 @@ def _check_ids(sources: list[Source], name: str) -> list[Source]:
     return sources
 
 
-def _content_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:8]
-
-
 def _name_local_files(sources: list[Source], taken: set[str]) -> None:
     """Give local files that would share an id (same file name) their folder's name, then a
     content hash, in front (see the module docstring)."""
@@ -219,7 +211,7 @@ def _name_local_files(sources: list[Source], taken: set[str]) -> None:
             candidate = sanitize_id(f"{Path(s.url).parent.name}-{Path(s.url).stem}")
             if candidate in taken or sum(sanitize_id(f"{Path(o.url).parent.name}-{Path(o.url).stem}") == candidate
                                          for o in group) > 1:
-                candidate = sanitize_id(f"{candidate}-{_content_hash(Path(s.url))}") \
+                candidate = sanitize_id(f"{candidate}-{file_sha256(s.url)[:8]}") \
                     if Path(s.url).is_file() else sanitize_id(f"{candidate}-{s.line}")
             s.id = candidate
             taken.add(candidate)

@@ -1,5 +1,5 @@
-"""Distance of a canvas to another image: LPIPS with the official weights, otherwise a
-pixel-space stand-in that says what it is (a random network is never used as a metric)."""
+"""Distance of a canvas to another image: LPIPS with the official weights, or (only when asked
+for by name) a pixel-space stand-in that says what it is; a random network is never a metric."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
+
+from ..pipeline.errors import UserError
 
 LPIPS_NAME = "lpips"
 DELTA_E_NAME = "mean-delta-e/100"  # mean CIE76 colour difference after a light blur, / 100 (LPIPS-like range)
@@ -35,14 +37,21 @@ def _delta_e(a: Sequence[np.ndarray], b: Sequence[np.ndarray]) -> np.ndarray:
     return np.array([lab_difference(x, y).mean() / 100.0 for x, y in zip(a, b)], np.float32)
 
 
-def load_distance(params: Mapping[str, Any] | None = None, lpips_model: Any = None) -> ImageDistance:
-    """LPIPS when ``params['lpips_weights']`` holds the official weights (or a loaded
-    ``lpips_model`` is given), else mean Delta E / 100."""
-    if lpips_model is None and params:
-        from ..perceptual.lpips import load_lpips, weights_available
+DISTANCES = ("lpips", "delta-e")
 
-        if weights_available(params):
-            lpips_model = load_lpips(params)
+
+def load_distance(params: Mapping[str, Any] | None = None, lpips_model: Any = None) -> ImageDistance:
+    """``params['distance']``: ``lpips`` (the default: the official weights in
+    ``params['lpips_weights']``, default ``models/weights``; missing weights are an error) or
+    ``delta-e`` (the named stand-in, mean Delta E / 100). A loaded ``lpips_model`` wins."""
+    params = dict(params or {})
+    kind = str(params.get("distance") or "lpips")
+    if kind not in DISTANCES:
+        raise UserError(f"distance must be one of {', '.join(DISTANCES)}, not {kind!r}")
+    if lpips_model is None and kind == "lpips":
+        from ..perceptual.lpips import DEFAULT_WEIGHTS, load_lpips
+
+        lpips_model = load_lpips({**params, "lpips_weights": params.get("lpips_weights") or DEFAULT_WEIGHTS})
     if lpips_model is not None:
         name = LPIPS_NAME if getattr(lpips_model, "pretrained", False) else "lpips-random-weights (not a metric)"
         return ImageDistance(name, lambda a, b: lpips_model.distance_images(a, b))

@@ -13,17 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from ..pipeline import Item, ItemContext, ItemResult, atomic_dir
+from ..pipeline.hashing import file_sha256
 from ..pipeline.progress import item_progress
 
 WEIGHTS = "diffusion_pytorch_model.safetensors"
-
-
-def file_sha(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:16]
 
 
 @lru_cache(maxsize=4)
@@ -63,7 +56,7 @@ def paint_items(dataset: str, split: str, model_dir: str) -> list[Item]:
     import numpy as np
     from PIL import Image
 
-    model_sha = file_sha(Path(model_dir) / WEIGHTS)
+    model_sha = file_sha256(Path(model_dir) / WEIGHTS)[:16]
     items = []
     for pid, value in split_targets(dataset, split).items():
         img = np.asarray(Image.open(io.BytesIO(value["bytes"])) if isinstance(value, dict) else value)
@@ -80,10 +73,10 @@ def _painter(model_dir: str, model_sha: str):
 
 
 @lru_cache(maxsize=1)
-def _distance(lpips_weights: str):
+def _distance(kind: str, lpips_weights: str):
     from .distance import load_distance
 
-    return load_distance({"lpips_weights": lpips_weights})
+    return load_distance({"distance": kind, "lpips_weights": lpips_weights})
 
 
 def paint_item(item: Item, ctx: ItemContext) -> ItemResult:
@@ -99,7 +92,7 @@ def paint_item(item: Item, ctx: ItemContext) -> ItemResult:
             bar.update(1)
             bar.set_postfix(distance=f"{step.distance:.3f}", refresh=False)
 
-        result = paint(model, target, settings, _distance(str(p.get("lpips_weights") or "")), on_step)
+        result = paint(model, target, settings, _distance(str(p.get("distance") or "lpips"), str(p.get("lpips_weights") or "")), on_step)
     with atomic_dir(ctx.out_dir / item.id) as tmp:
         write_outputs(result, tmp, fps=float(p.get("video_fps", 2.0)))
     record = result.record()

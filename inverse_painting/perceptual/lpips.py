@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -30,10 +31,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..pipeline.errors import UserError
+from .official import (BACKBONE_URL, COMBINED_FILE, DEFAULT_WEIGHTS, HEADS_URL, OFFICIAL_TENSORS_SHA256,
+                       WEIGHTS_STAGE_SUBDIR)
 
-# Published locations of the two checkpoints (used only when asked to download).
-BACKBONE_URL = "https://download.pytorch.org/models/alexnet-owt-7be5be79.pth"
-HEADS_URL = "https://github.com/richzhang/PerceptualSimilarity/raw/master/lpips/weights/v0.1/alex.pth"
 
 CHANNELS = (64, 192, 384, 256, 256)
 # Indices in AlexNet.features after which lpips taps a feature map (relu1 .. relu5).
@@ -42,7 +42,7 @@ TAP_AFTER = (1, 4, 7, 9, 11)
 BACKBONE_FILES = ("alexnet.safetensors", "alexnet.pth", "alexnet-owt-7be5be79.pth", "backbone.safetensors",
                   "backbone.pth")
 HEADS_FILES = ("alex.safetensors", "alex.pth", "heads.safetensors", "heads.pth")
-COMBINED_FILE = "lpips_alex.safetensors"
+HOW_TO_FILL = "run `inverse-painting weights` or `dvc repro weights`, or point lpips_weights at a folder holding them"
 
 
 class LpipsUnavailable(UserError, FileNotFoundError):
@@ -158,15 +158,17 @@ def resolve_weights(path_or_dir: str | os.PathLike) -> LPIPSWeights | Path:
     if path.is_file():
         return path
     if not path.is_dir():
-        raise LpipsUnavailable(f"LPIPS weights folder not found: {path}")
-    if (path / COMBINED_FILE).is_file():
-        return path / COMBINED_FILE
+        raise LpipsUnavailable(f"LPIPS weights missing: no folder {path} ({HOW_TO_FILL})")
+    for combined in (path / COMBINED_FILE, path / WEIGHTS_STAGE_SUBDIR / COMBINED_FILE):
+        if combined.is_file():
+            return combined
     backbone = next((path / n for n in BACKBONE_FILES if (path / n).is_file()), None)
     heads = next((path / n for n in HEADS_FILES if (path / n).is_file()), None)
     if backbone is None or heads is None:
         missing = [label for label, f in (("backbone (alexnet-owt-7be5be79.pth)", backbone),
                                           ("heads (alex.pth)", heads)) if f is None]
-        raise LpipsUnavailable(f"LPIPS weights folder {path} lacks {' and '.join(missing)}")
+        raise LpipsUnavailable(f"LPIPS weights missing in {path}: no {WEIGHTS_STAGE_SUBDIR}/{COMBINED_FILE} and no "
+                               f"{' and '.join(missing)} ({HOW_TO_FILL})")
     return LPIPSWeights(backbone, heads)
 
 
@@ -200,7 +202,8 @@ class LPIPS(nn.Module):
         self.scaling_layer = ScalingLayer()
         self.backbone = AlexNetFeatures()
         self.lin0, self.lin1, self.lin2, self.lin3, self.lin4 = (NetLinLayer(c) for c in CHANNELS)
-        self.pretrained = False  # True only once official weights are loaded
+        self.pretrained = False  # True only when the loaded weights are the official ones (by hash)
+        self.weights_sha256 = ""
         self.requires_grad_(False)
         self.eval()
 
@@ -234,7 +237,7 @@ class LPIPS(nn.Module):
         model = cls()
         model.backbone.load_state_dict(_backbone_keys(_read_state_dict(backbone_path)), strict=True)
         model._load_heads(_read_state_dict(heads_path))
-        model.pretrained = True
+        model._mark_loaded()
         return model
 
     @classmethod
@@ -247,7 +250,7 @@ class LPIPS(nn.Module):
         model = cls()
         model.backbone.load_state_dict(_backbone_keys(state), strict=True)
         model._load_heads(state)
-        model.pretrained = True
+        model._mark_loaded()
         return model
 
     @classmethod
@@ -259,8 +262,16 @@ class LPIPS(nn.Module):
         model = cls()
         model.backbone.load_state_dict(_backbone_keys(load_state_dict_from_url(BACKBONE_URL, **kwargs)))
         model._load_heads(load_state_dict_from_url(HEADS_URL, file_name="lpips_v0.1_alex.pth", **kwargs))
-        model.pretrained = True
+        model._mark_loaded()
         return model
+
+    def _mark_loaded(self) -> None:
+        """Hash the loaded tensors: only the official weights make this network LPIPS."""
+        from ..pipeline.hashing import tensors_sha256
+
+        state = {k: v.detach().cpu().numpy() for k, v in self.state_dict().items() if k.startswith(("backbone.", "lin"))}
+        self.weights_sha256 = tensors_sha256(state)
+        self.pretrained = self.weights_sha256 == OFFICIAL_TENSORS_SHA256
 
     def _load_heads(self, state: Mapping[str, torch.Tensor]) -> None:
         heads = _head_keys(state)
@@ -331,10 +342,15 @@ def images_to_tensor(images: list[np.ndarray] | np.ndarray) -> torch.Tensor:
 
 
 def load_lpips(params: Mapping[str, Any]) -> LPIPS:
-    """The LPIPS network a params section names (``lpips_weights`` or ``lpips_backbone``/``lpips_heads``)."""
+    """The LPIPS network a params section names (``lpips_weights``: the weights stage's folder or
+    one holding the official files; or ``lpips_backbone``/``lpips_heads``). One load per process."""
     if params.get("lpips_backbone") and params.get("lpips_heads"):
         return LPIPS.from_weights(params["lpips_backbone"], params["lpips_heads"])
     if params.get("lpips_weights"):
-        return LPIPS.from_pretrained(params["lpips_weights"])
-    raise LpipsUnavailable("no LPIPS weights configured (set lpips_weights to a folder with "
-                           "alexnet-owt-7be5be79.pth and alex.pth)")
+        return _cached_lpips(str(Path(params["lpips_weights"]).expanduser().resolve()))
+    raise LpipsUnavailable(f"no LPIPS weights configured: set lpips_weights (default {DEFAULT_WEIGHTS}; {HOW_TO_FILL})")
+
+
+@lru_cache(maxsize=2)
+def _cached_lpips(path: str) -> LPIPS:
+    return LPIPS.from_pretrained(path)

@@ -42,6 +42,18 @@ def _plain_mode(path: Path, directory: bool) -> None:
     os.chmod(path, (0o777 if directory else 0o666) & ~_UMASK)
 
 
+def plain_modes(folder: str | os.PathLike) -> None:
+    """Give every file and folder under ``folder`` the permissions a plain write would: some
+    writers (safetensors, tempfile) create private 0600 files that neighbours do not have."""
+    for root, dirs, files in os.walk(folder):
+        for name in dirs:
+            _plain_mode(Path(root) / name, directory=True)
+        for name in files:
+            path = Path(root) / name
+            if not path.is_symlink():
+                _plain_mode(path, directory=False)
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike, suffix: str | None = None) -> Iterator[Path]:
     """Yield a temporary path next to ``target``; rename it onto ``target`` on success.
@@ -171,6 +183,7 @@ def atomic_dir(target: str | os.PathLike, writer: str | None = None) -> Iterator
         yield tmp
         if writer is not None:
             (tmp / OWNER_FILE).write_text(_owner_text(writer), encoding="utf-8")
+        plain_modes(tmp)
         if target.exists():
             old = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.tmpold")
             os.replace(target, old)

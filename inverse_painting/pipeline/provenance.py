@@ -3,25 +3,18 @@ never by its path on the machine that built the data (``/home/...`` would leak i
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
+from .hashing import file_sha256
+
 LOCAL_SCHEME = "local:"
-
-
-def file_sha256(path: str | os.PathLike, length: int = 16) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:length]
 
 
 def local_source(path: str | os.PathLike) -> str:
     """``local:<file name>#sha256=<16 hex>``: which file, without where it lay."""
     path = Path(path)
-    return f"{LOCAL_SCHEME}{path.name}#sha256={file_sha256(path)}"
+    return f"{LOCAL_SCHEME}{path.name}#sha256={file_sha256(path)[:16]}"
 
 
 def is_local_path(text: str) -> bool:

