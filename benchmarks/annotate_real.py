@@ -69,7 +69,7 @@ def main() -> None:
         hits += hit
         rows.append((step["step"], ref["next"], step["dt"], step["changed_fraction"], step["text"], ref["text"], hit))
     print(f"masks: {doc['mask_backend']} (threshold {doc['mask_threshold']}); labels: {doc['label_backend']} "
-          f"with priors {doc['label_priors']['source']}; LPIPS weights available: {weights_available(params)}")
+          f"with priors {doc['label_priors']['source']}; LPIPS weights available: {weights_available(args.lpips_weights)}")
     print(f"{'step':>4} {'next':16} {'dt s':>6} {'changed':>8}  {'label':10} {'human':18} match")
     for k, name, dt, changed, label, ref, hit in rows:
         print(f"{k:>4} {name:16} {dt:6.1f} {changed:8.1%}  {label:10} {ref:18} {'yes' if hit else 'no'}")

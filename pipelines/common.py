@@ -7,25 +7,26 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import yaml
 
+from inverse_painting.config import ConfigError, parse_config
 from inverse_painting.pipeline import Item, ItemContext, ItemResult, StageFailed, StageReport, UserError, run_stage
 from inverse_painting.pipeline.errors import one_line
 
 PARAMS_FILE = Path(os.environ.get("INVERSE_PAINTING_PARAMS", "params.yaml"))
 REPORTS = Path("reports")
-# Executor knobs: they change how a stage runs, not what it produces, so they are not hashed.
-EXECUTION_KEYS = ("workers", "max_failure_fraction", "executor", "ray_address")
+C = TypeVar("C")
 
 
-def stage_params(stage: str) -> dict[str, Any]:
-    """This stage's section of params.yaml."""
+def stage_config(stage: str, cls: type[C]) -> C:
+    """This stage's section of params.yaml as its config dataclass (strict: a misspelt key is
+    an error naming it); the only place a stage reads params."""
     params = yaml.safe_load(PARAMS_FILE.read_text(encoding="utf-8")) or {}
     if stage not in params:
-        raise SystemExit(f"{PARAMS_FILE}: no '{stage}:' section")
-    return params[stage]
+        raise ConfigError(f"{PARAMS_FILE}: no '{stage}:' section")
+    return parse_config(cls, params[stage], stage)
 
 
 def code_digest(stage: str) -> str:
@@ -50,14 +51,10 @@ def code_digest(stage: str) -> str:
 
 
 def run_items(stage: str, items: Sequence[Item], fn: Callable[[Item, ItemContext], ItemResult],
-              out_dir: str | Path, params: dict[str, Any]) -> StageReport:
-    """Run a per-item stage with the executor and write ``reports/<stage>.json``."""
-    work_params = {k: v for k, v in params.items() if k not in EXECUTION_KEYS}
-    work_params["_code"] = code_digest(stage)
-    return run_stage(stage, items, fn, out_dir, work_params, workers=int(params.get("workers", 1)),
-                     max_failure_fraction=float(params.get("max_failure_fraction", 0.5)),
-                     report_path=REPORTS / f"{stage}.json", progress=True,
-                     executor=str(params.get("executor", "process")), ray_address=params.get("ray_address"))
+              config: Any) -> StageReport:
+    """Run a per-item stage over its items into ``config.out``; write ``reports/<stage>.json``."""
+    return run_stage(stage, items, fn, config.out, config, code_digest=code_digest(stage),
+                     report_path=REPORTS / f"{stage}.json", progress=True)
 
 
 def write_csv(path: str | Path, rows: list[dict[str, Any]]) -> Path:

@@ -1,13 +1,13 @@
 """DVC stage ``frames``: ``data/raw`` videos -> timestamped frames at a fixed rate."""
 
-from inverse_painting.ingest.frames import fetched_items, frames_item
+from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
 
-from .common import REPORTS, main, run_items, stage_params, write_csv
+from .common import REPORTS, main, run_items, stage_config, write_csv
 
 
 def run():
-    params = stage_params("frames")
-    report = run_items("frames", fetched_items(params["raw"]), frames_item, params["out"], params)
+    config = stage_config("frames", FramesConfig)
+    report = run_items("frames", fetched_items(config.raw), frames_item, config)
     write_csv(REPORTS / "frames_per_video.csv",
               [{"video_id": r.item_id, "frames": r.info.get("frames", 0), "duration_s": r.info.get("duration_s", 0)}
                for r in report.rows if r.status == "ok"])

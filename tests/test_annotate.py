@@ -13,7 +13,7 @@ from PIL import Image
 from inverse_painting.annotate import load_sequence
 from inverse_painting.annotate.annotate import annotate_item, annotate_sequence, sequence_items
 from inverse_painting.annotate.labels import ClassicalSegmenter, LabelSettings, label_step
-from inverse_painting.annotate.masks import LAB_BACKEND, DifferenceMasker, MaskSettings, downsample_mask
+from inverse_painting.perceptual.masks import LAB_BACKEND, DifferenceMasker, MaskSettings, downsample_mask
 from inverse_painting.annotate.priors import LabelPriors, LabelPriorsError
 from inverse_painting.annotate.sample_sequences import write_sample_sequence
 from inverse_painting.perceptual import LPIPS

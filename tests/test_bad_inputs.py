@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from inverse_painting.ingest.fetch import fetch_item, source_items
-from inverse_painting.ingest.frames import fetched_items, frames_item
+from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
 from inverse_painting.ingest.sources import load_manifest
 from inverse_painting.media.images import UnreadableImage, read_image
 from inverse_painting.pipeline import read_ledger, run_stage
@@ -60,7 +60,7 @@ def test_fetch_and_frames_record_every_bad_video(tmp_path, bad_videos):
         k for k, r in rows.items() if r.status == "ok")
 
     frames = tmp_path / "frames"
-    report = run_stage("frames", fetched_items(raw), frames_item, frames, {"rate": 1.0, "backend": "pyav"},
+    report = run_stage("frames", fetched_items(raw), frames_item, frames, FramesConfig(raw=str(raw), backend="pyav"),
                        progress=False, max_failure_fraction=1.0)
     rows = {r.item_id: r for r in report.rows}
     assert rows["Paint_rm_-rf_whoami_id"].status == "ok"

@@ -26,7 +26,7 @@ from inverse_painting.canvas.stage import canvas_item, frames_items
 from inverse_painting.clean.stage import canvas_items, clean_item
 from inverse_painting.pipeline.atomic import OWNER_FILE
 from inverse_painting.cli import app
-from inverse_painting.ingest.frames import fetched_items, frames_item
+from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
 from inverse_painting.media.images import read_image, write_image
 from inverse_painting.media.video import VideoWriter, open_video
 from inverse_painting.pipeline import read_ledger, run_stage
@@ -114,7 +114,7 @@ def studio(tmp_path_factory):
             write_info(raw / name)
         make_wall_video(raw / "wall" / "video.mp4")
         make_hand_video(raw / "good", raw / "hand" / "video.mp4")
-        stage("frames", fetched_items(raw), frames_item, root / "frames", {"rate": 1.0, "backend": "auto"})
+        stage("frames", fetched_items(raw), frames_item, root / "frames", FramesConfig(raw=str(raw)))
         canvas = stage("canvas", frames_items(root / "frames"), canvas_item, root / "canvas", CANVAS)
         clean = stage("clean", canvas_items(root / "canvas"), clean_item, root / "keyframes", CLEAN)
     return {"root": root, "fetch": fetch, "canvas": rows_by_id(canvas), "clean": rows_by_id(clean)}

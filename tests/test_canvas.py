@@ -12,7 +12,7 @@ import pytest
 
 from inverse_painting.canvas.geometry import order_corners, quad_iou
 from inverse_painting.canvas.stage import canvas_item, frames_items
-from inverse_painting.ingest.frames import fetched_items, frames_item
+from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
 from inverse_painting.media.images import read_image
 from inverse_painting.pipeline import run_stage
 from inverse_painting.sample import SampleSpec, generate_sample_video
@@ -30,7 +30,7 @@ def make_sampled_videos(root: Path, seeds, duration: float = 24, fps: float = 4)
                                                                   "licence": "CC0-1.0", "split_hint": "test"}))
         gts[vid] = gt
     run_stage("frames", fetched_items(root / "raw"), frames_item, root / "frames",
-              {"rate": 1.0, "backend": "auto", "jpeg_quality": 95}, progress=False)
+              FramesConfig(raw=str(root / "raw")), progress=False)
     run_stage("canvas", frames_items(root / "frames"), canvas_item, root / "canvas", CANVAS_PARAMS, progress=False)
     return gts
 
@@ -110,7 +110,7 @@ def test_corner_order_and_overlap():
 
 def test_grounding_dino_backend_loads_and_refines_boxes(canvas_run, tmp_path):
     from inverse_painting.canvas import make_canvas_detector, track_canvas
-    from inverse_painting.canvas.grounding_dino import Box
+    from inverse_painting.vision import Box
 
     model_dir = tiny_grounding_dino(tmp_path / "gdino")
     detector = make_canvas_detector("grounding-dino", model=str(model_dir), box_threshold=0.0, text_threshold=0.0,

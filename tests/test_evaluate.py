@@ -10,11 +10,11 @@ import pytest
 import torch
 from PIL import Image
 
-from inverse_painting.annotate.masks import DifferenceMasker
+from inverse_painting.perceptual import DifferenceMasker, MaskSettings
 from inverse_painting.evaluation import (ProcessSequence, crossfade, dtw, fid_status, frechet_distance, instant,
                                          mask_iou, score_sequence, sequence_from_folder, stroke_process_baseline)
 from inverse_painting.evaluation.baselines import BaselineUnavailable
-from inverse_painting.painting import load_distance
+from inverse_painting.perceptual import load_distance
 from inverse_painting.sample import make_landscape
 from inverse_painting.sample.painting import PaintingCanvas
 
@@ -40,7 +40,7 @@ def test_dtw_and_iou_on_hand_computed_cases():
 
 def test_a_process_scores_perfectly_against_itself_and_worse_as_a_crossfade():
     real = sample_process()
-    distance, masker = load_distance({"distance": "delta-e"}), DifferenceMasker.from_params({"mask_backend": "lab"})
+    distance, masker = load_distance("delta-e"), DifferenceMasker.build(MaskSettings(backend="lab"))
     same = score_sequence(real, real, distance, masker)
     assert same.frame_distance == 0 and same.iou == 1.0 and same.ddc_sum == 0 and same.dts_min == 0
     assert same.mask_recall == 1.0 and same.order_agreement == pytest.approx(1.0) and same.keyframes_after_real_end == 0

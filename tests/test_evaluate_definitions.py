@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inverse_painting.annotate.masks import DifferenceMasker, MaskSettings
+from inverse_painting.perceptual import DifferenceMasker, MaskSettings
 from inverse_painting.evaluation import (ProcessSequence, dtw, dtw_path, evaluate_source, instant, mean_best_iou,
                                          nearest_in_time, score_sequence, table)
 from inverse_painting.evaluation.evaluate import DIAGNOSTICS, PAPER_METRICS
 from inverse_painting.evaluation.report import CONVENTIONS
-from inverse_painting.painting.distance import ImageDistance
+from inverse_painting.perceptual.distance import ImageDistance
 
 WHITE, BLACK = 255, 0
 # a frame's distance is how far its mean grey level is from the other's: known by construction

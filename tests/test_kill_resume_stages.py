@@ -73,7 +73,7 @@ def sampled_frames(tmp_path_factory) -> Path:
     """Frames of four short sample videos (fetch + frames run in this process)."""
     from inverse_painting.ingest.download import DownloadOptions, expand_sources
     from inverse_painting.ingest.fetch import fetch_item
-    from inverse_painting.ingest.frames import fetched_items, frames_item
+    from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
     from inverse_painting.ingest.sources import load_manifest
 
     root = tmp_path_factory.mktemp("canvas-inputs")
@@ -82,7 +82,7 @@ def sampled_frames(tmp_path_factory) -> Path:
     items = expand_sources(load_manifest(root / "sources.yaml"), DownloadOptions.from_params(None))
     run_stage("fetch", items, fetch_item, root / "raw", {}, progress=False)
     run_stage("frames", fetched_items(root / "raw"), frames_item, root / "frames",
-              {"rate": 2.0, "backend": "auto", "jpeg_quality": 90}, progress=False)
+              FramesConfig(raw=str(root / "raw"), rate=2.0, jpeg_quality=90), progress=False)
     return root / "frames"
 
 

@@ -46,11 +46,11 @@ def test_official_files_load_unchanged(tmp_path, monkeypatch):
 
     source = LPIPS.random(3)
     backbone, heads = _official_checkpoints(source, tmp_path)
-    assert weights_available(tmp_path) and weights_available({"lpips_weights": str(tmp_path)})
+    assert weights_available(tmp_path) and weights_available(str(tmp_path))
     a, b = _images()
     expected = source.distance_images(a, b)
     for model in (LPIPS.from_weights(backbone, heads), LPIPS.from_pretrained(tmp_path),
-                  load_lpips({"lpips_backbone": str(backbone), "lpips_heads": str(heads)})):
+                  load_lpips(tmp_path)):
         assert not model.pretrained  # loaded, but not the official numbers: never called LPIPS
         np.testing.assert_allclose(model.distance_images(a, b), expected, rtol=1e-5)
     digest = tensors_sha256({k: v.numpy() for k, v in source.state_dict().items() if k.startswith(("backbone.", "lin"))})
@@ -70,14 +70,14 @@ def test_official_files_load_unchanged(tmp_path, monkeypatch):
 
 def test_missing_weights_are_reported_not_faked(tmp_path):
     assert not weights_available(None)
-    assert not weights_available({"lpips_weights": ""})
+    assert not weights_available("")
     assert not weights_available(tmp_path / "nowhere")
     (tmp_path / "alex.pth").write_bytes(b"")
     assert not weights_available(tmp_path)  # heads without the backbone
     with pytest.raises(LpipsUnavailable, match="backbone"):
         LPIPS.from_pretrained(tmp_path)
     with pytest.raises(LpipsUnavailable):
-        load_lpips({})
+        load_lpips("")
     assert not LPIPS.random(0).pretrained
 
 

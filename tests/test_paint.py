@@ -13,12 +13,13 @@ from typer.testing import CliRunner
 
 from inverse_painting.cli import app
 from inverse_painting.models import PaintingModel
-from inverse_painting.painting import PaintSettings, load_distance, load_painter, paint
+from inverse_painting.painting import PaintSettings, load_painter, paint
+from inverse_painting.perceptual import load_distance
 from inverse_painting.painting.loop import choose_mask
 from inverse_painting.sample import make_landscape
 
 runner = CliRunner(env={"COLUMNS": "300", "NO_COLOR": "1"})
-DELTA_E = load_distance({"distance": "delta-e"})  # the named stand-in: these tests check the loop, not LPIPS
+DELTA_E = load_distance("delta-e")  # the named stand-in: these tests check the loop, not LPIPS
 TINY = dict(resolution=32, renderer_channels=(8, 16, 16), mask_channels=(8, 16, 16), head_channels=(8, 16),
             token_width=16)
 
@@ -156,8 +157,8 @@ def test_lpips_is_the_default_distance_and_missing_weights_say_what_to_run(model
 
     monkeypatch.chdir(tmp_path)
     with pytest.raises(LpipsUnavailable, match="run `inverse-painting weights`"):
-        load_distance({})
+        load_distance()
     r = runner.invoke(app, ["paint", str(picture), "--model", str(model_dir), "--max-frames", "1"])
     assert r.exit_code == 1 and "LPIPS weights missing" in r.output and not (tmp_path / "landscape_painting").exists()
     LPIPS.random().save_pretrained(tmp_path / "models" / "weights" / "lpips")  # the weights stage's layout
-    assert load_distance({}).name == "lpips-random-weights (not a metric)"  # found, and never passed off as LPIPS
+    assert load_distance().name == "lpips-random-weights (not a metric)"  # found, and never passed off as LPIPS

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from inverse_painting.ingest.frames import fetched_items, frames_item
+from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
 from inverse_painting.pipeline import atomic_write_json, read_ledger, run_stage
 
 ray = pytest.importorskip("ray")
@@ -34,7 +34,7 @@ def test_ray_and_process_pool_agree(tmp_path, short_sample, monkeypatch):
     (raw / "broken" / "video.mp4").write_bytes(b"\x00" * 100)
     atomic_write_json(raw / "broken" / "info.json", {"video": "video.mp4"})
     items = fetched_items(raw)
-    params = {"rate": 2.0, "backend": "pyav", "jpeg_quality": 90}
+    params = FramesConfig(raw=str(raw), rate=2.0, backend="pyav", jpeg_quality=90)
     pool = run_stage("frames", items, frames_item, tmp_path / "pool", params, workers=2, progress=False)
     on_ray = run_stage("frames", items, frames_item, tmp_path / "ray", params, workers=2, progress=False,
                        executor="ray")

@@ -25,7 +25,7 @@ import numpy as np
 from ..media.images import read_image, write_image
 from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir
 from .labels import LabelSettings, label_step, make_segmenter, painted_pixels
-from .masks import DifferenceMasker, downsample_mask, is_blank_canvas
+from ..perceptual.masks import DifferenceMasker, MaskSettings, downsample_mask, is_blank_canvas
 from .sequence import PaintingSequence, SequenceError, find_sequences, load_sequence
 from .truth import TRUTH_TEXT_SOURCE, load_step_truth
 
@@ -53,7 +53,11 @@ def sequence_items(roots: list[str | os.PathLike]) -> list[Item]:
 
 @lru_cache(maxsize=2)
 def _masker(params_json: str) -> DifferenceMasker:
-    return DifferenceMasker.from_params(json.loads(params_json))
+    p = json.loads(params_json)
+    return DifferenceMasker.build(MaskSettings(
+        backend=p.get("mask_backend", "lpips"), lpips_weights=p.get("lpips_weights") or "models/weights",
+        alpha=float(p.get("alpha", 0.2)), lab_threshold=float(p.get("lab_threshold", 10.0)),
+        lab_blur_sigma=float(p.get("lab_blur_sigma", 1.5)), batch_size=int(p.get("batch_size", 4))))
 
 
 @lru_cache(maxsize=2)

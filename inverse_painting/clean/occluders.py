@@ -171,7 +171,7 @@ class GroundingDinoOccluderDetector:
 
     def __init__(self, model: str | None = None, prompt: str = "hand. arm. paintbrush.", box_threshold: float = 0.3,
                  text_threshold: float = 0.25, device: str = "cpu", batch_size: int = 4, **_ignored):
-        from ..canvas.grounding_dino import DEFAULT_MODEL, load_grounding_dino
+        from ..vision.grounding_dino import DEFAULT_MODEL, load_grounding_dino
 
         self.dino = load_grounding_dino(model or DEFAULT_MODEL, device, "clean.model")
         self.prompt, self.box_threshold, self.text_threshold = prompt, box_threshold, text_threshold

@@ -7,37 +7,8 @@ exit code 1; bad options are usage errors (exit 2) with the valid choices listed
 
 from __future__ import annotations
 
-import typer
-from rich.markup import escape
-from typer.core import TyperGroup
-
-from ..pipeline.errors import UserError, one_line
-
-
-class _Commands(TyperGroup):
-    """Runs a command; a :class:`UserError` becomes one line on stderr and a non-zero exit."""
-
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except UserError as exc:
-            from .common import console
-
-            console.print(f"[red]error:[/] {escape(one_line(exc))}", soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
-
-
-app = typer.Typer(
-    name="inverse-painting",
-    cls=_Commands,
-    help="Build painting-process datasets and turn finished paintings into painting time-lapses.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode="markdown",
-)
-
 # Command modules register themselves on `app` when imported.
-from . import canvas, dataset, ingest, ledger, model, sample, synth, weights  # noqa: E402,F401
+from . import canvas, dataset, ingest, ledger, model, sample, synth, weights  # noqa: F401
+from .app import app
 
 __all__ = ["app"]

@@ -8,7 +8,7 @@ from typing import Literal
 import typer
 
 from ..pipeline.atomic import check_output_folder
-from . import app
+from .app import app
 from .common import print_report, run_reporting
 
 

@@ -9,7 +9,7 @@ from typing import Literal, Optional
 import typer
 
 from ..pipeline.atomic import check_output_folder
-from . import app
+from .app import app
 from .common import console, print_report, run_reporting
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
-
 import typer
 
 from ..pipeline.atomic import check_output_folder
-from . import app
+from ..config import replace, setting_type
+from ..ingest.frames import FramesConfig
+from .app import app
 from .common import print_report, run_reporting
+
+FRAMES = FramesConfig()  # the defaults of the frames stage: one place for params and options
+VideoReader = setting_type(FramesConfig, "backend")
 
 
 @app.command("fetch")
@@ -42,18 +45,17 @@ def fetch_command(
 
 @app.command("frames")
 def frames_command(
-    raw: Path = typer.Argument(Path("data/raw"), help="Folder of fetched videos (from `fetch`)."),
-    out: Path = typer.Option(Path("data/frames"), help="Output folder: one sub-folder per video."),
-    rate: float = typer.Option(1.0, min=0.01, help="Frames per second of video to keep."),
-    backend: Literal["auto", "decord", "pyav"] = typer.Option("auto", help="Video decoder (auto: decord where it is installed)."),
-    workers: int = typer.Option(2, min=1, help="Parallel worker processes."),
+    raw: Path = typer.Argument(Path(FRAMES.raw), help="Folder of fetched videos (from `fetch`)."),
+    out: Path = typer.Option(Path(FRAMES.out), help="Output folder: one sub-folder per video."),
+    rate: float = typer.Option(FRAMES.rate, min=0.01, help="Frames per second of video to keep."),
+    backend: VideoReader = typer.Option(FRAMES.backend, help="Video decoder (auto: decord where it is installed)."),
+    workers: int = typer.Option(FRAMES.workers, min=1, help="Parallel worker processes."),
 ) -> None:
     """Sample timestamped frames from every fetched video at a fixed rate."""
     from ..ingest.frames import fetched_items, frames_item
     from ..pipeline import run_stage
 
     check_output_folder(out, "frames")
-
-    params = {"rate": rate, "backend": backend, "jpeg_quality": 95}
-    report = run_reporting(run_stage, "frames", fetched_items(raw), frames_item, out, params, workers=workers)
+    config = replace(FRAMES, raw=str(raw), out=str(out), rate=rate, backend=backend, workers=workers)
+    report = run_reporting(run_stage, "frames", fetched_items(raw), frames_item, out, config)
     print_report(report, out)

@@ -8,7 +8,7 @@ from typing import Literal, Optional
 import typer
 
 from ..pipeline.atomic import check_output_folder
-from . import app
+from .app import app
 from .common import console, progress_bar
 
 
@@ -60,14 +60,15 @@ def paint_command(
     the pixels outside the mask; it stops when the canvas is close to the picture, stops
     changing, or after --max-frames. The output is checked before any work starts."""
     from ..media.images import read_image
-    from ..painting import PaintingOutput, PaintSettings, load_distance, load_painter, paint
+    from ..painting import PaintingOutput, PaintSettings, load_painter, paint
+    from ..perceptual.distance import load_distance
 
     target = PaintingOutput.for_picture(picture, out)
     painter = load_painter(model)
     image = read_image(picture)
     settings = PaintSettings(interval=interval, max_frames=max_frames, sampler=sampler, sampler_steps=sampler_steps,
                              guidance=guidance, seed=seed, max_output_side=max_side)
-    distance_fn = load_distance({"distance": distance, "lpips_weights": str(lpips_weights)})
+    distance_fn = load_distance(distance, str(lpips_weights))
     with progress_bar(total=max_frames, desc="paint", unit="keyframe") as bar:
         def on_step(step) -> None:
             bar.update(1)

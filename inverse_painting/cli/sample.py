@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from ..pipeline.atomic import claim_output_folder
-from . import app
+from .app import app
 from .common import console
 
 

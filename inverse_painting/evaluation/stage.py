@@ -73,8 +73,8 @@ def write_curves(ev: SourceEvaluation, folder: Path, csv_folder: Path) -> list[P
 
 
 def run_evaluation(p: dict[str, Any], report_path: str | Path = "reports/evaluate.json") -> dict[str, Any]:
-    from ..annotate.masks import DifferenceMasker
-    from ..painting.distance import load_distance
+    from ..perceptual.distance import load_distance
+    from ..perceptual.masks import DifferenceMasker, MaskSettings
     from ..painting.loop import PaintSettings, load_painter, paint
     from ..painting.outputs import write_outputs
     from ..training.data import load_pairs
@@ -84,8 +84,11 @@ def run_evaluation(p: dict[str, Any], report_path: str | Path = "reports/evaluat
     given = dict(p)  # "auto" or numbers, as the params say: where the baselines' settings come from
     p = {**p, "interval": step_interval(str(p["dataset"]), p["interval"])}
     out_dir = Path(p["out"])
-    distance = load_distance(p)
-    masker = DifferenceMasker.from_params(p)
+    distance = load_distance(str(p.get("distance") or "lpips"), str(p.get("lpips_weights") or "models/weights"))
+    masker = DifferenceMasker.build(MaskSettings(
+        backend=p.get("mask_backend", "lpips"), lpips_weights=p.get("lpips_weights") or "models/weights",
+        alpha=float(p.get("alpha", 0.2)), lab_threshold=float(p.get("lab_threshold", 10.0)),
+        lab_blur_sigma=float(p.get("lab_blur_sigma", 1.5))))
     interval = float(p["interval"])
     n_frames = baseline_frame_count(p["dataset"], p.get("baseline_frames", "auto"))
     report: dict[str, Any] = {"distance": distance.name, "mask_backend": masker.backend, "interval_s": interval,

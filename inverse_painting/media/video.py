@@ -6,6 +6,7 @@ H.264, seeking to every Nth frame is ~10x slower than decoding them all.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Iterator
 import numpy as np
 
 from ..pipeline.errors import UserError
+from ..registry import Backend, Registry
 
 
 class UnreadableVideo(UserError, ValueError):
@@ -121,30 +123,25 @@ def _pyav_frames(path: str) -> Iterator[tuple[int, float, np.ndarray]]:
                 i += 1
 
 
-def available_backends() -> list[str]:
-    out = []
-    try:
-        import decord  # noqa: F401
+VIDEO_READERS = Registry("video reader", [
+    Backend("decord", lambda: _decord_frames, requires=("decord",), install="decord",
+            summary="decord's sequential reader (x86-64 Linux wheels)"),
+    Backend("pyav", lambda: _pyav_frames, requires=("av",), install="av", summary="PyAV (FFmpeg), threaded"),
+])
 
-        out.append("decord")
-    except ImportError:
-        pass
-    out.append("pyav")
-    return out
+
+def available_backends() -> list[str]:
+    """The video readers that can be built here, preferred first."""
+    return [name for name in VIDEO_READERS.names()
+            if all(importlib.util.find_spec(m) is not None for m in VIDEO_READERS.get(name).requires)]
 
 
 def open_video(path: str | os.PathLike, backend: str = "auto") -> tuple[VideoInfo, Iterator[tuple[int, float, np.ndarray]]]:
-    """Probe ``path`` and return its info and a sequential (index, t, RGB) frame iterator."""
+    """Probe ``path`` and return its info and a sequential (index, t, RGB) frame iterator;
+    ``backend`` names a video reader, or ``auto`` for the first one installed."""
     info = probe_video(path)
-    if backend == "auto":
-        backend = available_backends()[0]
-    if backend == "decord":
-        frames = _decord_frames(str(path))
-    elif backend == "pyav":
-        frames = _pyav_frames(str(path))
-    else:
-        raise ValueError(f"unknown video backend {backend!r}; choose from {available_backends()} or 'auto'")
-    return info, frames
+    name = available_backends()[0] if backend == "auto" else backend
+    return info, VIDEO_READERS.build(name)(str(path))
 
 
 def sample_frames(path: str | os.PathLike, rate: float, backend: str = "auto",

@@ -12,8 +12,6 @@ _EXPORTS = {
     "paint": ".loop",
     "paint_file": ".loop",
     "load_painter": ".loop",
-    "ImageDistance": ".distance",
-    "load_distance": ".distance",
     "write_outputs": ".outputs",
     "PaintingOutput": ".outputs",
     "PainterNotFound": ".loop",

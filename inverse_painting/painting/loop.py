@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from ..pipeline.errors import UserError
-from .distance import ImageDistance, load_distance
+from ..perceptual.distance import ImageDistance, load_distance
 
 MASK_SOURCES = ("generator", "outstanding", "lowest-threshold")
 

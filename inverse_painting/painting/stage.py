@@ -74,9 +74,9 @@ def _painter(model_dir: str, model_sha: str):
 
 @lru_cache(maxsize=1)
 def _distance(kind: str, lpips_weights: str):
-    from .distance import load_distance
+    from ..perceptual.distance import load_distance
 
-    return load_distance({"distance": kind, "lpips_weights": lpips_weights})
+    return load_distance(kind, lpips_weights or "models/weights")
 
 
 def paint_item(item: Item, ctx: ItemContext) -> ItemResult:

@@ -1,19 +1,20 @@
-"""Perceptual distances shared by annotate, synth, paint and evaluate.
+"""Perceptual distances and difference masks shared by annotate, synth, paint and evaluate.
 
-``lpips`` holds AlexNet-LPIPS (v0.1) in plain torch; importing this package does not import
-torch (the module is loaded on first attribute access).
+``lpips`` holds AlexNet-LPIPS (v0.1) in plain torch; ``distance`` the image distances
+(``DISTANCES``: lpips, delta-e); ``masks`` the difference masks D(A, B, alpha) (``MASKERS``:
+lpips, lab). Importing this package does not import torch (modules load on first use).
 """
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ..models.lazy import lazy_exports
 
-__all__ = ["LPIPS", "LPIPSWeights", "LpipsUnavailable", "images_to_tensor", "load_lpips", "resolve_weights",
-           "weights_available"]
+_EXPORTS = {
+    **{name: ".lpips" for name in ("LPIPS", "LPIPSWeights", "LpipsUnavailable", "images_to_tensor", "load_lpips",
+                                   "resolve_weights", "weights_available")},
+    **{name: ".distance" for name in ("DISTANCES", "ImageDistance", "load_distance")},
+    **{name: ".masks" for name in ("MASKERS", "DifferenceMasker", "MaskSettings", "LAB_BACKEND", "LPIPS_BACKEND",
+                                   "lab_difference", "downsample_mask", "is_blank_canvas")},
+}
 
-
-def __getattr__(name: str) -> Any:
-    if name in __all__:
-        return getattr(import_module(".lpips", __name__), name)
-    raise AttributeError(name)
+__getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

@@ -172,23 +172,12 @@ def resolve_weights(path_or_dir: str | os.PathLike) -> LPIPSWeights | Path:
     return LPIPSWeights(backbone, heads)
 
 
-def weights_available(params: Mapping[str, Any] | str | os.PathLike | None) -> bool:
-    """Whether official LPIPS weights are configured and present locally.
-
-    ``params`` is a weights folder/file, or a mapping with ``lpips_weights`` (folder or
-    combined file) or ``lpips_backbone`` + ``lpips_heads`` (files). Nothing is downloaded.
-    """
-    if params is None:
+def weights_available(path_or_dir: str | os.PathLike | None) -> bool:
+    """Whether LPIPS weights (official or not) are where ``path_or_dir`` says; nothing is downloaded."""
+    if not path_or_dir:
         return False
     try:
-        if isinstance(params, Mapping):
-            if params.get("lpips_backbone") and params.get("lpips_heads"):
-                return Path(params["lpips_backbone"]).is_file() and Path(params["lpips_heads"]).is_file()
-            if not params.get("lpips_weights"):
-                return False
-            resolve_weights(params["lpips_weights"])
-        else:
-            resolve_weights(params)
+        resolve_weights(path_or_dir)
     except LpipsUnavailable:
         return False
     return True
@@ -341,14 +330,13 @@ def images_to_tensor(images: list[np.ndarray] | np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(arr)).permute(0, 3, 1, 2).float() / 127.5 - 1.0
 
 
-def load_lpips(params: Mapping[str, Any]) -> LPIPS:
-    """The LPIPS network a params section names (``lpips_weights``: the weights stage's folder or
-    one holding the official files; or ``lpips_backbone``/``lpips_heads``). One load per process."""
-    if params.get("lpips_backbone") and params.get("lpips_heads"):
-        return LPIPS.from_weights(params["lpips_backbone"], params["lpips_heads"])
-    if params.get("lpips_weights"):
-        return _cached_lpips(str(Path(params["lpips_weights"]).expanduser().resolve()))
-    raise LpipsUnavailable(f"no LPIPS weights configured: set lpips_weights (default {DEFAULT_WEIGHTS}; {HOW_TO_FILL})")
+def load_lpips(weights: str | os.PathLike = DEFAULT_WEIGHTS) -> LPIPS:
+    """The LPIPS network in ``weights`` (the weights stage's folder, one holding the official files,
+    or a saved file); one load per process. Missing weights raise :class:`LpipsUnavailable`."""
+    if not weights:
+        raise LpipsUnavailable(f"no LPIPS weights configured: set lpips_weights (default {DEFAULT_WEIGHTS}; "
+                               f"{HOW_TO_FILL})")
+    return _cached_lpips(str(Path(weights).expanduser().resolve()))
 
 
 @lru_cache(maxsize=2)

@@ -16,13 +16,14 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import shutil
 import time
 import traceback
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -36,6 +37,7 @@ from .redact import redact, redact_value
 log = logging.getLogger(__name__)
 
 MARKER_DIR = "_markers"
+REASON_CODE = re.compile(r"[a-z][a-z0-9_]*")
 EXECUTORS = ("process", "ray")
 LEDGER_NAME = "ledger.jsonl"
 
@@ -56,23 +58,37 @@ class ItemResult:
     reason: str = ""
     outputs: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
+    code: str = ""
 
     @classmethod
     def ok(cls, outputs: Sequence[str | os.PathLike] = (), **info: Any) -> "ItemResult":
         return cls(OK, "", [str(o) for o in outputs], info)
 
     @classmethod
-    def skipped(cls, reason: str, outputs: Sequence[str | os.PathLike] = (), **info: Any) -> "ItemResult":
-        return cls(SKIPPED, reason, [str(o) for o in outputs], info)
+    def skipped(cls, code: str, reason: str = "", outputs: Sequence[str | os.PathLike] = (),
+                **details: Any) -> "ItemResult":
+        """A deliberate skip: ``code`` (a short snake_case word the stage report counts),
+        ``reason`` in words (default: from the code and details), ``details`` as data."""
+        if not REASON_CODE.fullmatch(code):
+            raise ValueError(f"skip code {code!r} is not a snake_case word (give the words as reason=)")
+        text = reason or code.replace("_", " ") + "".join(f", {k}={v}" for k, v in details.items())
+        return cls(SKIPPED, text, [str(o) for o in outputs], details, code)
 
 
 @dataclass(frozen=True)
 class ItemContext:
-    """What a stage function gets besides its item."""
+    """What a stage function gets besides its item: the stage's output folder and its config
+    (the stage's frozen config dataclass; nothing deeper sees a params mapping)."""
 
     stage: str
     out_dir: Path
-    params: dict[str, Any]
+    config: Any
+
+    @property
+    def params(self) -> dict[str, Any]:  # TRANSITIONAL: removed once every stage reads ctx.config
+        import dataclasses
+
+        return dataclasses.asdict(self.config) if dataclasses.is_dataclass(self.config) else dict(self.config)
 
 
 @dataclass
@@ -89,6 +105,15 @@ class StageReport:
     rows: list[LedgerRow] = field(default_factory=list, repr=False)
     extra: dict[str, Any] = field(default_factory=dict)
 
+    def reasons(self) -> dict[str, int]:
+        """How many items were skipped or failed, by code."""
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            if row.status != OK:
+                key = row.code or row.status
+                counts[key] = counts.get(key, 0) + 1
+        return dict(sorted(counts.items()))
+
     @property
     def passed(self) -> bool:
         return self.failure_fraction <= self.max_failure_fraction
@@ -104,6 +129,7 @@ class StageReport:
             "seconds": round(self.seconds, 3),
             "failure_fraction": round(self.failure_fraction, 4),
             "max_failure_fraction": self.max_failure_fraction,
+            "reasons": self.reasons(),
         }
         out.update(self.extra)
         return out
@@ -122,9 +148,18 @@ class StageFailed(RuntimeError):
 
 
 def params_hash(params: Any, payload: Any) -> str:
-    """Hash of what an item's result depends on: the stage params and the item payload."""
+    """Hash of what an item's result depends on: the stage settings and the item payload."""
     blob = json.dumps({"params": params, "payload": payload}, sort_keys=True, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
+
+
+def _settings(config: Any) -> dict[str, Any]:
+    """The settings of a config that decide an item's result (execution settings left out)."""
+    from ..config import EXECUTION_KEYS, work_settings
+
+    if is_dataclass(config):
+        return work_settings(config)
+    return {k: v for k, v in dict(config or {}).items() if k not in EXECUTION_KEYS}
 
 
 def sweep_temporaries(out_dir: Path) -> int:
@@ -173,12 +208,12 @@ def _run_one(fn: Callable[[Item, ItemContext], ItemResult], item: Item, ctx: Ite
         if not isinstance(result, ItemResult):
             raise TypeError(f"stage function returned {type(result).__name__}, not ItemResult")
         row = LedgerRow(item.id, result.status, redact(result.reason), 0.0, result.outputs, False,
-                        redact_value(result.info))
+                        redact_value(result.info), result.code)
     except Exception as exc:  # noqa: BLE001 - one bad item must never kill the stage
         tb = traceback.format_exc(limit=6)
         log.debug("item %s failed:\n%s", item.id, tb)
         row = LedgerRow(item.id, FAILED, redact(f"{type(exc).__name__}: {exc}")[:2000], 0.0, [], False,
-                        {"traceback": redact(tb[-4000:])})
+                        {"traceback": redact(tb[-4000:])}, type(exc).__name__)
     row.seconds = round(time.perf_counter() - start, 4)
     return row
 
@@ -199,23 +234,32 @@ def run_stage(
     items: Sequence[Item],
     fn: Callable[[Item, ItemContext], ItemResult],
     out_dir: str | os.PathLike,
-    params: dict[str, Any],
+    config: Any,
     *,
-    workers: int = 1,
-    max_failure_fraction: float = 0.5,
+    code_digest: str = "",
+    workers: int | None = None,
+    max_failure_fraction: float | None = None,
     report_path: str | os.PathLike | None = None,
     progress: bool = True,
     raise_on_failure: bool = True,
-    executor: str = "process",
+    executor: str | None = None,
     ray_address: str | None = None,
 ) -> StageReport:
     """Run ``fn`` over ``items``; see the module docstring for the contract.
 
+    ``config`` is the stage's config dataclass (its execution settings, ``workers``,
+    ``executor``, ``ray_address`` and ``max_failure_fraction``, steer the run unless given
+    here; every other setting and ``code_digest`` go into each item's completion marker).
     ``fn`` must be a module-level function (it is pickled to worker processes).
     ``executor`` is ``process`` (local process pool; ``workers <= 1`` runs in this
     process, which is what GPU stages and debuggers want) or ``ray`` (tasks on a Ray
     cluster at ``ray_address``, or a local one with ``workers`` CPUs when it is None).
     """
+    workers = int(workers if workers is not None else getattr(config, "workers", 1))
+    max_failure_fraction = float(max_failure_fraction if max_failure_fraction is not None
+                                 else getattr(config, "max_failure_fraction", 0.5))
+    executor = str(executor or getattr(config, "executor", "process"))
+    ray_address = ray_address or getattr(config, "ray_address", None)
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
     ids = [it.id for it in items]
@@ -225,13 +269,14 @@ def run_stage(
     if not items:
         raise NoItems(f"stage {stage!r}: nothing to do (no items); check its input folder")
     out_dir = claim_output_folder(out_dir, stage)
+    settings = {**_settings(config), "_code": code_digest} if code_digest else _settings(config)
     sweep_temporaries(out_dir)
-    ctx = ItemContext(stage, out_dir, params)
+    ctx = ItemContext(stage, out_dir, config)
     start = time.perf_counter()
     rows: dict[str, LedgerRow] = {}
     todo: deque[tuple[Item, str]] = deque()
     for item in items:
-        digest = params_hash(params, item.payload)
+        digest = params_hash(settings, item.payload)
         done = _finished_row(out_dir, item, digest)
         if done is not None:
             rows[item.id] = done
@@ -319,7 +364,7 @@ def _run_pool(fn, ctx: ItemContext, todo: deque, workers: int, record) -> None:
         try:
             row = pool.submit(_run_one, fn, item, ctx).result()
         except BrokenProcessPool:
-            row = LedgerRow(item.id, FAILED, "worker process died (killed, crashed or out of memory)")
+            row = LedgerRow(item.id, FAILED, "worker process died (killed, crashed or out of memory)", code="worker_died")
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
         record(item, digest, row)

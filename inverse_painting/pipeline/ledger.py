@@ -16,8 +16,9 @@ STATUSES = (OK, SKIPPED, FAILED)
 class LedgerRow:
     """What happened to one item in one run of a stage.
 
-    ``status`` is ``ok``, ``skipped`` (a deliberate decision, e.g. "no canvas found",
-    with ``reason``) or ``failed`` (an error, with ``reason`` holding it). ``cached``
+    ``status`` is ``ok``, ``skipped`` (a deliberate decision, e.g. ``code`` "no_canvas" with
+    ``reason`` saying it in words and ``info`` holding the details) or ``failed`` (an error:
+    ``code`` its type, ``reason`` its message). ``cached``
     marks items found finished by an earlier run with the same params and not redone.
     """
 
@@ -28,6 +29,7 @@ class LedgerRow:
     outputs: list[str] = field(default_factory=list)
     cached: bool = False
     info: dict[str, Any] = field(default_factory=dict)
+    code: str = ""  # why, as a code stage reports count: "occluded", "no_canvas", an error's type, ...
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:

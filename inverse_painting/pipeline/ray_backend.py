@@ -51,7 +51,7 @@ def run_ray(run_one, fn, ctx, todo: deque, workers: int, record, address: str | 
                 try:
                     row = ray.get(ref)
                 except ray.exceptions.RayError as exc:  # the worker died (kill, OOM, segfault)
-                    row = LedgerRow(item.id, FAILED, f"worker process died ({type(exc).__name__})")
+                    row = LedgerRow(item.id, FAILED, f"worker process died ({type(exc).__name__})", code="worker_died")
                 record(item, digest, row)
     finally:
         if started_here:

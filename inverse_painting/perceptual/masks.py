@@ -17,29 +17,28 @@ A network with random weights is never used here: it is not LPIPS.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Literal, Sequence
 
 import cv2
 import numpy as np
 
-from ..pipeline.errors import UserError
+from ..registry import Backend, Registry
+from .official import DEFAULT_WEIGHTS
 
 LPIPS_BACKEND = "lpips-alex-v0.1"
 LAB_BACKEND = "lab-delta-e"
-MASK_BACKENDS = ("lpips", "lab")
 
 
 @dataclass(frozen=True)
 class MaskSettings:
-    alpha: float = 0.2
-    lab_threshold: float = 10.0
+    """How difference masks are made (a stage config holds one)."""
+
+    backend: Literal["lpips", "lab"] = "lpips"
+    lpips_weights: str = DEFAULT_WEIGHTS  # the weights stage's folder, or one holding the official files
+    alpha: float = 0.2  # LPIPS threshold of D(A, B, alpha)
+    lab_threshold: float = 10.0  # the lab stand-in's Delta E threshold (and what counts as new paint)
     lab_blur_sigma: float = 1.5
     batch_size: int = 4
-
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "MaskSettings":
-        return cls(float(params.get("alpha", 0.2)), float(params.get("lab_threshold", 10.0)),
-                   float(params.get("lab_blur_sigma", 1.5)), int(params.get("batch_size", 4)))
 
 
 def lab_difference(a: np.ndarray, b: np.ndarray, blur_sigma: float = 1.5) -> np.ndarray:
@@ -61,19 +60,10 @@ class DifferenceMasker:
         self.model = lpips_model
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "DifferenceMasker":
-        """``mask_backend``: ``lpips`` (the default; its weights must be there, see ``lpips_weights``)
-        or ``lab`` (the stand-in, only when asked for by name)."""
-        from ..perceptual.lpips import load_lpips
-
-        settings = MaskSettings.from_params(params)
-        backend = str(params.get("mask_backend", "lpips"))
-        if backend not in MASK_BACKENDS:
-            raise UserError(f"mask_backend must be one of {', '.join(MASK_BACKENDS)}, not {backend!r} "
-                            "(the stand-in is never chosen silently: name `lab` to use it)")
-        if backend == "lpips":
-            return cls(settings, load_lpips(params))  # raises LpipsUnavailable saying what to run
-        return cls(settings, None)
+    def build(cls, settings: MaskSettings) -> "DifferenceMasker":
+        """The masker ``settings.backend`` names: ``lpips`` (the default; missing official weights
+        are an error saying what to run) or ``lab`` (the stand-in, only when named)."""
+        return MASKERS.build(settings.backend, settings)
 
     @property
     def backend(self) -> str:
@@ -119,3 +109,15 @@ def is_blank_canvas(image: np.ndarray, lab_threshold: float = 10.0, max_painted_
         return False
     delta = lab_difference(image, np.broadcast_to(median, image.shape).copy())
     return float((delta > lab_threshold).mean()) <= max_painted_fraction
+
+
+def _lpips_masker(settings: MaskSettings) -> DifferenceMasker:
+    from .lpips import load_lpips
+
+    return DifferenceMasker(settings, load_lpips(settings.lpips_weights))
+
+
+MASKERS = Registry("difference mask", [
+    Backend("lpips", _lpips_masker, requires=("torch",), summary="AlexNet-LPIPS v0.1 spatial map > alpha (the paper's)"),
+    Backend("lab", lambda settings: DifferenceMasker(settings, None), summary="blurred CIELAB Delta E > threshold"),
+])

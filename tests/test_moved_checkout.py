@@ -1,0 +1,34 @@
+"""A copied checkout (new place, new file times) finds every finished item done: completion
+markers hold paths relative to the stage's folders and content hashes, never absolute paths
+or modification times."""
+
+from __future__ import annotations
+
+import shutil
+
+from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
+from inverse_painting.pipeline import run_stage
+from inverse_painting.records import RawInfo
+
+
+def _stages(root):
+    """Run the per-item stages on ``root`` (the current folder); return their reports."""
+    frames = FramesConfig(raw="raw", out="frames", rate=1.0, workers=1)
+    return {"frames": run_stage("frames", fetched_items(frames.raw), frames_item, frames.out, frames, progress=False)}
+
+
+def test_a_copied_checkout_redoes_nothing(tmp_path, short_sample, monkeypatch):
+    video_dir, _ = short_sample
+    first = tmp_path / "checkout"
+    (first / "raw" / "clip").mkdir(parents=True)
+    shutil.copy(video_dir / "video.mp4", first / "raw" / "clip" / "video.mp4")
+    RawInfo("clip", "local:video.mp4#sha256=0", "local", "auto", "", "", "CC0-1.0", "", "clip", "", "video.mp4",
+            20.0, 1280, 720, 5.0, "h264").write(first / "raw" / "clip")
+    monkeypatch.chdir(first)
+    reports = _stages(first)
+    assert all(r.ok == r.items and r.cached == 0 for r in reports.values())
+    moved = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(first, moved, copy_function=shutil.copy)  # new modification times everywhere
+    monkeypatch.chdir(moved)
+    again = _stages(moved)
+    assert {name: r.cached for name, r in again.items()} == {name: r.items for name, r in reports.items()}
