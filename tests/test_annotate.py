@@ -15,7 +15,7 @@ from inverse_painting.annotate.annotate import annotate_item, annotate_sequence,
 from inverse_painting.annotate.labels import ClassicalSegmenter, LabelSettings, label_step
 from inverse_painting.perceptual.masks import LAB_BACKEND, DifferenceMasker, MaskSettings, downsample_mask
 from inverse_painting.annotate.priors import LabelPriors, LabelPriorsError
-from inverse_painting.annotate.sample_sequences import write_sample_sequence
+from inverse_painting.sample.sequences import write_sample_sequence
 from inverse_painting.perceptual import LPIPS
 from inverse_painting.pipeline import run_stage
 from inverse_painting.sample.labels import matches_sample_layer

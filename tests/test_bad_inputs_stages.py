@@ -307,7 +307,8 @@ def test_trainer_outputs_hold_no_pickle_and_load_without_it(tmp_path, monkeypatc
     from safetensors.torch import load_file
 
     from inverse_painting.models import PaintingModel
-    from inverse_painting.training import TrainConfig, train, write_sample_pairs_dataset
+    from inverse_painting.sample.pairs import write_sample_pairs_dataset
+    from inverse_painting.training import TrainConfig, train
     from inverse_painting.training.checkpoints import list_checkpoints, load_checkpoint
 
     monkeypatch.setenv("HF_TOKEN", TOKEN)

@@ -14,7 +14,7 @@ from PIL import Image
 
 from inverse_painting.annotate import load_sequence
 from inverse_painting.annotate.annotate import annotate_sequence
-from inverse_painting.annotate.sample_sequences import write_sample_sequence
+from inverse_painting.sample.sequences import write_sample_sequence
 from inverse_painting.dataset import assign_split
 from inverse_painting.dataset.build import build_dataset, collect_paintings
 from inverse_painting.dataset.preview import write_preview

@@ -94,7 +94,7 @@ def test_evaluate_stage_reports_model_and_baselines_side_by_side(tmp_path, monke
     import inverse_painting.synth as synth
     from inverse_painting.evaluation.stage import run_evaluation, table
     from inverse_painting.models import PaintingModel
-    from inverse_painting.training import write_sample_pairs_dataset
+    from inverse_painting.sample.pairs import write_sample_pairs_dataset
 
     monkeypatch.delattr(synth, "stroke_process", raising=False)
     ds = write_sample_pairs_dataset(tmp_path / "ds", {"train": [1], "validation": [3]}, steps=4, size=(64, 48))

@@ -107,7 +107,7 @@ def _plots(live: Path) -> dict[str, str]:
 
 
 def test_train_killed_after_a_checkpoint_resumes_from_it_to_the_same_weights(tmp_path):
-    from inverse_painting.training import write_sample_pairs_dataset
+    from inverse_painting.sample.pairs import write_sample_pairs_dataset
 
     dataset = write_sample_pairs_dataset(tmp_path / "pairs", {"train": [1, 2], "validation": [3]}, steps=5,
                                          size=(64, 48))

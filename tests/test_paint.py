@@ -117,7 +117,8 @@ def test_paint_command_rejects_unreadable_images_clearly(model_dir, tmp_path):
 def test_paint_stage_paints_each_held_out_target_once(model_dir, tmp_path):
     from inverse_painting.painting.stage import paint_item, paint_items
     from inverse_painting.pipeline import run_stage
-    from inverse_painting.training import load_pairs, write_sample_pairs_dataset
+    from inverse_painting.records import load_pairs
+    from inverse_painting.sample.pairs import write_sample_pairs_dataset
 
     ds = write_sample_pairs_dataset(tmp_path / "ds", {"train": [5, 6], "validation": [5, 6]}, steps=3, size=(48, 32))
     params = {"dataset": str(ds), "split": "validation", "model": str(model_dir), "max_frames": 2,

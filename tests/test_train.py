@@ -8,7 +8,9 @@ import pytest
 import torch
 
 from inverse_painting.models import PaintingModel
-from inverse_painting.training import TrainConfig, load_pairs, train, write_sample_pairs_dataset
+from inverse_painting.records import load_pairs
+from inverse_painting.sample.pairs import write_sample_pairs_dataset
+from inverse_painting.training import TrainConfig, train
 from inverse_painting.training.checkpoints import list_checkpoints
 
 TINY = dict(resolution=32, renderer_channels=[8, 16, 16], mask_channels=[8, 16, 16], head_channels=[8, 16],

@@ -13,7 +13,6 @@ _EXPORTS = {
     "PairsData": ".data",
     "load_pairs": ".data",
     "dataset_configs": ".data",
-    "write_sample_pairs_dataset": ".sample_pairs",
 }
 
 __getattr__, __all__ = lazy_exports(__name__, _EXPORTS)

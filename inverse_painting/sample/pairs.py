@@ -28,8 +28,8 @@ def _png(array: np.ndarray) -> dict:
 
 def sample_painting_rows(seed: int, steps: int = 8, size: tuple[int, int] = (128, 96)) -> list[dict]:
     """The pair rows of one sample painting painted in ``steps`` steps from a white canvas."""
-    from ..sample import make_landscape
-    from ..sample.painting import PaintingCanvas
+    from .painting import make_landscape
+    from .painting import PaintingCanvas
 
     land = make_landscape(seed, size)
     layer_of = [s.layer for s in land.strokes]
@@ -61,7 +61,7 @@ def write_sample_pairs_dataset(out: str | os.PathLike, splits: dict[str, Iterabl
     """Write ``{split: seeds}`` as ``out/data/<config>/<split>-00000-of-00001.parquet`` + card."""
     import datasets
 
-    from ..dataset.build import features
+    from ..records.dataset import features
 
     out = Path(out)
     lines = ["---", "configs:", f"- config_name: {config}", "  data_files:"]

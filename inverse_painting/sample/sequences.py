@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..media.images import write_image
-from ..sample.painting import blank_canvas, make_landscape
+from .painting import blank_canvas, make_landscape
 
 SECONDS_PER_STROKE = 0.05  # a plausible painting pace; only dt depends on it
 
@@ -31,7 +31,7 @@ def write_sample_sequence(out_dir: str | Path, seed: int, *, width: int = 256, s
     Keyframe 0 is the blank canvas; each layer is split into ``steps_per_layer`` steps
     of equal stroke counts. Returns the ground-truth layer of each step.
     """
-    from ..sample.video import ASPECTS
+    from .video import ASPECTS
 
     out = Path(out_dir)
     aspect = ASPECTS[seed % len(ASPECTS)]
