@@ -23,7 +23,7 @@ def square_item(item, ctx):
     if value == "bad":
         raise ValueError("not a number: 'bad'")
     if value == "skip":
-        return ItemResult.skipped("nothing to do for this one")
+        return ItemResult.skipped("nothing_to_do", "nothing to do for this one", value="skip")
     if value == "die":
         os._exit(3)  # a worker killed from under the pool
     runs = ctx.out_dir / "runs.log"
@@ -49,11 +49,13 @@ def test_failing_item_is_recorded_and_the_rest_finish(tmp_path):
     rows = {r.item_id: r for r in read_ledger(tmp_path / "ledger.jsonl")}
     assert [rows[i].status for i in ("i0", "i1", "i2", "i3")] == [OK, FAILED, OK, SKIPPED]
     assert "not a number" in rows["i1"].reason and "ValueError" in rows["i1"].reason
-    assert rows["i3"].reason == "nothing to do for this one"
+    assert rows["i3"].reason == "nothing to do for this one" and rows["i3"].code == "nothing_to_do"
+    assert rows["i1"].code == "ValueError" and rows["i3"].info == {"value": "skip"}
     assert (tmp_path / "i2.txt").read_text() == "9"
     assert rows["i0"].outputs == ["i0.txt"] and rows["i0"].info == {"squared": 1}
     saved = json.loads((tmp_path / "report.json").read_text())
     assert (saved["ok"], saved["failed"], saved["skipped"], saved["items"]) == (2, 1, 1, 4)
+    assert saved["reasons"] == {"ValueError": 1, "nothing_to_do": 1}  # counted by code, not by prose
     assert report.failure_fraction == pytest.approx(0.25)
 
 
@@ -138,3 +140,10 @@ def test_killed_run_resumes_without_redoing_finished_items(tmp_path):
     assert sorted(set(after)) == [f"i{k}" for k in range(8)]
     assert [r.status for r in read_ledger(out / "ledger.jsonl")] == [OK] * 8
     assert not list(out.glob(".*tmp*"))
+
+
+def test_a_skip_needs_a_code_not_prose():
+    with pytest.raises(ValueError, match="snake_case"):
+        ItemResult.skipped("no canvas in any frame")
+    row = ItemResult.skipped("occluded", fraction=0.06)
+    assert (row.code, row.reason, row.info) == ("occluded", "occluded, fraction=0.06", {"fraction": 0.06})

@@ -114,6 +114,16 @@ class StageReport:
                 counts[key] = counts.get(key, 0) + 1
         return dict(sorted(counts.items()))
 
+    @classmethod
+    def of(cls, stage: str, rows: list[LedgerRow], seconds: float, max_failure_fraction: float) -> "StageReport":
+        """The report of a run whose rows (in item order) are ``rows``."""
+        counts = {s: sum(r.status == s for r in rows) for s in (OK, SKIPPED, FAILED)}
+        n = len(rows)
+        return cls(stage=stage, items=n, ok=counts[OK], skipped=counts[SKIPPED], failed=counts[FAILED],
+                   cached=sum(r.cached for r in rows), seconds=seconds,
+                   failure_fraction=(counts[FAILED] / n) if n else 0.0,
+                   max_failure_fraction=max_failure_fraction, rows=rows)
+
     @property
     def passed(self) -> bool:
         return self.failure_fraction <= self.max_failure_fraction
@@ -255,11 +265,38 @@ def run_stage(
     process, which is what GPU stages and debuggers want) or ``ray`` (tasks on a Ray
     cluster at ``ray_address``, or a local one with ``workers`` CPUs when it is None).
     """
-    workers = int(workers if workers is not None else getattr(config, "workers", 1))
-    max_failure_fraction = float(max_failure_fraction if max_failure_fraction is not None
-                                 else getattr(config, "max_failure_fraction", 0.5))
-    executor = str(executor or getattr(config, "executor", "process"))
-    ray_address = ray_address or getattr(config, "ray_address", None)
+    run = _Run(int(workers if workers is not None else getattr(config, "workers", 1)),
+               float(max_failure_fraction if max_failure_fraction is not None
+                     else getattr(config, "max_failure_fraction", 0.5)),
+               str(executor or getattr(config, "executor", "process")),
+               ray_address or getattr(config, "ray_address", None))
+    _check_items(stage, items, run.executor)
+    out_dir = claim_output_folder(out_dir, stage)
+    sweep_temporaries(out_dir)
+    settings = {**_settings(config), "_code": code_digest} if code_digest else _settings(config)
+    start = time.perf_counter()
+    rows, todo = _split_finished(out_dir, items, settings)
+    _run_todo(stage, fn, ItemContext(stage, out_dir, config), todo, rows, run, len(items), progress)
+    ordered = [rows[it.id] for it in items]
+    write_ledger(out_dir / LEDGER_NAME, ordered)
+    (out_dir / (LEDGER_NAME + ".partial")).unlink(missing_ok=True)
+    report = StageReport.of(stage, ordered, time.perf_counter() - start, run.max_failure_fraction)
+    if report_path is not None:
+        write_report(report, report_path)
+    if raise_on_failure and not report.passed:
+        raise StageFailed(report)
+    return report
+
+
+@dataclass(frozen=True)
+class _Run:
+    workers: int
+    max_failure_fraction: float
+    executor: str
+    ray_address: str | None
+
+
+def _check_items(stage: str, items: Sequence[Item], executor: str) -> None:
     if executor not in EXECUTORS:
         raise ValueError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
     ids = [it.id for it in items]
@@ -268,11 +305,11 @@ def run_stage(
         raise ValueError(f"stage {stage!r}: duplicate item ids {dupes[:5]}")
     if not items:
         raise NoItems(f"stage {stage!r}: nothing to do (no items); check its input folder")
-    out_dir = claim_output_folder(out_dir, stage)
-    settings = {**_settings(config), "_code": code_digest} if code_digest else _settings(config)
-    sweep_temporaries(out_dir)
-    ctx = ItemContext(stage, out_dir, config)
-    start = time.perf_counter()
+
+
+def _split_finished(out_dir: Path, items: Sequence[Item], settings: dict[str, Any]
+                    ) -> tuple[dict[str, LedgerRow], deque[tuple[Item, str]]]:
+    """Rows of the items an earlier run finished with these settings, and the rest to do."""
     rows: dict[str, LedgerRow] = {}
     todo: deque[tuple[Item, str]] = deque()
     for item in items:
@@ -282,10 +319,14 @@ def run_stage(
             rows[item.id] = done
         else:
             todo.append((item, digest))
+    return rows, todo
 
-    partial = out_dir / (LEDGER_NAME + ".partial")
-    bar = tqdm(total=len(items), initial=len(rows), desc=stage, unit="item", disable=not progress, dynamic_ncols=True)
-    with LedgerWriter(partial) as ledger:
+
+def _run_todo(stage: str, fn, ctx: ItemContext, todo: deque, rows: dict[str, LedgerRow], run: _Run,
+              total: int, progress: bool) -> None:
+    """Run the items left to do, recording each row (ledger line, marker) as it finishes."""
+    bar = tqdm(total=total, initial=len(rows), desc=stage, unit="item", disable=not progress, dynamic_ncols=True)
+    with LedgerWriter(ctx.out_dir / (LEDGER_NAME + ".partial")) as ledger:
 
         def record(item: Item, digest: str, row: LedgerRow) -> None:
             rows[item.id] = row
@@ -293,38 +334,21 @@ def run_stage(
             if row.status != FAILED:  # failed items are retried on the next run
                 # Timings stay out of the marker: it holds only what the item produced.
                 marker_row = {**json.loads(row.to_json()), "seconds": 0.0}
-                atomic_write_json(_marker_path(out_dir, item.id), {"params_hash": digest, "row": marker_row})
+                atomic_write_json(_marker_path(ctx.out_dir, item.id), {"params_hash": digest, "row": marker_row})
             bar.update(1)
             bar.set_postfix(failed=sum(r.status == FAILED for r in rows.values()), refresh=False)
 
-        if executor == "ray" and todo:
+        if run.executor == "ray" and todo:
             from .ray_backend import run_ray
 
-            run_ray(_run_one, fn, ctx, todo, workers, record, ray_address)
-        elif workers <= 1 or len(todo) <= 1:
+            run_ray(_run_one, fn, ctx, todo, run.workers, record, run.ray_address)
+        elif run.workers <= 1 or len(todo) <= 1:
             while todo:
                 item, digest = todo.popleft()
                 record(item, digest, _run_one(fn, item, ctx))
         else:
-            _run_pool(fn, ctx, todo, workers, record)
+            _run_pool(fn, ctx, todo, run.workers, record)
     bar.close()
-
-    ordered = [rows[i] for i in ids]
-    write_ledger(out_dir / LEDGER_NAME, ordered)
-    partial.unlink(missing_ok=True)
-    counts = {s: sum(r.status == s for r in ordered) for s in (OK, SKIPPED, FAILED)}
-    n = len(ordered)
-    report = StageReport(
-        stage=stage, items=n, ok=counts[OK], skipped=counts[SKIPPED], failed=counts[FAILED],
-        cached=sum(r.cached for r in ordered), seconds=time.perf_counter() - start,
-        failure_fraction=(counts[FAILED] / n) if n else 0.0,
-        max_failure_fraction=max_failure_fraction, rows=ordered,
-    )
-    if report_path is not None:
-        write_report(report, report_path)
-    if raise_on_failure and not report.passed:
-        raise StageFailed(report)
-    return report
 
 
 def _run_pool(fn, ctx: ItemContext, todo: deque, workers: int, record) -> None:
