@@ -23,9 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inverse_painting.annotate import load_sequence  # noqa: E402
 from inverse_painting.annotate.annotate import annotate_sequence  # noqa: E402
+from inverse_painting.annotate.config import AnnotateConfig, ClassicalConfig  # noqa: E402
 from inverse_painting.perceptual import weights_available  # noqa: E402
+from inverse_painting.perceptual.masks import MaskSettings  # noqa: E402
+from inverse_painting.records import Keyframe, PaintingSequence  # noqa: E402
 
 # Words of the human instructions that mean a vocabulary class.
 SYNONYMS = {"ground": "grass", "mountains": "mountain", "lake": "water", "river": "water", "tree": "trees"}
@@ -44,20 +46,19 @@ def main() -> None:
         return
     human = json.loads((args.data / "instructions.json").read_text())
     files = [s["next"] for s in human["steps"]]  # keyframe 01 is dropped in the source, as there
-    params = {"mask_backend": args.mask_backend, "lpips_weights": args.lpips_weights, "label_backend": "classical",
-              "label_priors": args.label_priors, "mask_sizes": [64]}
+    config = AnnotateConfig(masks=MaskSettings(backend=args.mask_backend, lpips_weights=args.lpips_weights),
+                            label_backend="classical", classical=ClassicalConfig(priors=args.label_priors),
+                            mask_sizes=(64,))
     with tempfile.TemporaryDirectory() as tmp:
         seq_dir = Path(tmp) / "real-example"
         (seq_dir / "keyframes").mkdir(parents=True)
         keyframes = []
         for i, name in enumerate(files):
             (seq_dir / "keyframes" / name).symlink_to(args.data / name)
-            keyframes.append({"index": i, "t": float(re.search(r"_t(\d+)s", name).group(1)),
-                              "file": f"keyframes/{name}"})
-        (seq_dir / "sequence.json").write_text(json.dumps({
-            "painting_id": "real-example", "origin": "real", "keyframes": keyframes, "split_hint": "test"}))
+            keyframes.append(Keyframe(i, float(re.search(r"_t(\d+)s", name).group(1)), f"keyframes/{name}"))
+        PaintingSequence("real-example", "real", seq_dir, keyframes, split_hint="test").write()
         start = time.perf_counter()
-        doc = annotate_sequence(load_sequence(seq_dir), Path(tmp) / "annotations", params)
+        doc = annotate_sequence(PaintingSequence.read(seq_dir), Path(tmp) / "annotations", config).to_dict()
         seconds = time.perf_counter() - start
     vocab = set(doc["vocabulary"]) | {"details"}
     rows, hits, known_words, words_total = [], 0, 0, 0

@@ -95,7 +95,8 @@ def main() -> None:
     from inverse_painting.synth import SynthConfig
     from inverse_painting.synth.decompose import decompose
     from inverse_painting.synth.depth import PriorDepth
-    from inverse_painting.synth.evaluate import order_depth_spearman, sample_layer_rank
+    from inverse_painting.sample.stills import sample_layer_rank
+    from inverse_painting.synth.evaluate import order_depth_spearman
     from inverse_painting.synth.process import render_process
 
     figures: dict[str, float] = {"threads": args.threads}

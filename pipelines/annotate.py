@@ -2,19 +2,17 @@
 
 from collections import Counter
 
-from inverse_painting.annotate.annotate import annotate_item, sequence_items
-from inverse_painting.annotate.priors import LabelPriors
+from inverse_painting.annotate.annotate import annotate_item, annotate_items
+from inverse_painting.annotate.config import AnnotateConfig
+from inverse_painting.pipeline import write_report
 
-from .common import REPORTS, main, run_items, stage_params, write_csv
+from .common import REPORTS, main, run_items, stage_config, write_csv
 
 
 def run():
-    params = stage_params("annotate")
-    # The priors file's content, not only its path, decides the labels: an edit redoes finished items.
-    params["label_priors_sha256"] = LabelPriors.load(params.get("label_priors")).sha256
+    config = stage_config("annotate", AnnotateConfig)
     # Either input may be absent (a sample-only or synthetic-only run): missing roots are skipped.
-    items = sequence_items([params["keyframes"], params["synth"]])
-    report = run_items("annotate", items, annotate_item, params["out"], params)
+    report = run_items("annotate", annotate_items(config), annotate_item, config)
     done = [r for r in report.rows if r.status == "ok"]
     labels = Counter(label for r in done for label in r.info.get("labels", []))
     report.extra.update({
@@ -24,8 +22,6 @@ def run():
         "label_backends": sorted({r.info.get("label_backend", "") for r in done}),
         "labels": dict(labels.most_common()),
     })
-    from inverse_painting.pipeline import write_report
-
     write_report(report, REPORTS / "annotate.json")
     write_csv(REPORTS / "annotate_labels.csv", [{"label": k, "steps": v} for k, v in labels.most_common()])
     return report

@@ -3,9 +3,10 @@
 import math
 
 from inverse_painting.pipeline import write_report
+from inverse_painting.synth.config import SynthConfig
 from inverse_painting.synth.stage import synth_item, synth_items
 
-from .common import REPORTS, main, run_items, stage_params, write_csv
+from .common import REPORTS, main, run_items, stage_config, write_csv
 
 
 def _mean(values):
@@ -14,8 +15,8 @@ def _mean(values):
 
 
 def run():
-    params = stage_params("synth")
-    report = run_items("synth", synth_items(params), synth_item, params["out"], params)
+    config = stage_config("synth", SynthConfig)
+    report = run_items("synth", synth_items(config), synth_item, config)
     ok = [r for r in report.rows if r.status == "ok"]
     report.extra = {
         "psnr_mean": _mean([r.info.get("psnr") for r in ok]),

@@ -34,13 +34,13 @@ def short_sample(tmp_path_factory):
 @pytest.fixture(scope="session")
 def synth_painting(tmp_path_factory):
     """One tiny synthetic painting process (sample still 15, 6 keyframes) with its exact step truth."""
-    from test_synth_stage import params_for
+    from test_synth_stage import config_for
 
     from inverse_painting.pipeline import run_stage
     from inverse_painting.synth.stage import synth_item, synth_items
 
     out = tmp_path_factory.mktemp("synth")
-    params = params_for("sample://stills?seeds=15&width=96", out, gif=False)
-    report = run_stage("synth", synth_items(params), synth_item, out, params, progress=False)
+    config = config_for("sample://stills?seeds=15&width=96", out, gif=False)
+    report = run_stage("synth", synth_items(config), synth_item, out, config, progress=False)
     assert report.ok == 1
     return out / "sample-still-0015"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -10,18 +11,22 @@ import pytest
 import yaml
 from PIL import Image
 
-from inverse_painting.annotate import load_sequence
-from inverse_painting.annotate.annotate import annotate_item, annotate_sequence, sequence_items
-from inverse_painting.annotate.labels import ClassicalSegmenter, LabelSettings, label_step
-from inverse_painting.perceptual.masks import LAB_BACKEND, DifferenceMasker, MaskSettings, downsample_mask
+from inverse_painting.annotate.annotate import annotate_item, annotate_items, annotate_sequence, sequence_items
+from inverse_painting.annotate.classical import ClassicalSegmenter
+from inverse_painting.annotate.config import AnnotateConfig, ClassicalConfig, GroundedSamConfig, LabelSettings
+from inverse_painting.annotate.labels import label_step
 from inverse_painting.annotate.priors import LabelPriors, LabelPriorsError
-from inverse_painting.sample.sequences import write_sample_sequence
+from inverse_painting.config import ConfigError, parse_config, replace
 from inverse_painting.perceptual import LPIPS
+from inverse_painting.perceptual.masks import LAB_BACKEND, DifferenceMasker, MaskSettings, downsample_mask
 from inverse_painting.pipeline import run_stage
+from inverse_painting.records import PaintingSequence, StepsDoc
 from inverse_painting.sample.labels import matches_sample_layer
+from inverse_painting.sample.sequences import write_sample_sequence
 
-OFFLINE = {"mask_backend": "lab", "label_backend": "classical", "mask_sizes": [32]}
+OFFLINE = AnnotateConfig(masks=MaskSettings(backend="lab"), label_backend="classical", mask_sizes=(32,))
 VOCAB = ["sky", "clouds", "mountain", "trees", "grass", "water", "flowers", "rocks", "sun", "reflection"]
+load_sequence = PaintingSequence.read
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +77,7 @@ def test_classical_labels_match_ground_truth_layers(sequences, tmp_path):
     hits, total = 0, 0
     for s in sequences:
         doc = annotate_sequence(load_sequence(s.root), tmp_path / s.root.name, OFFLINE)
-        labels = [step["text"] for step in doc["steps"]]
+        labels = [step.text for step in doc.steps]
         assert len(labels) == len(s.layers)
         assert set(labels) <= set(VOCAB) | {"details"}
         hits += sum(matches_sample_layer(label, layer) for label, layer in zip(labels, s.layers))
@@ -86,7 +91,7 @@ def test_labels_come_from_the_priors_file(sequences, tmp_path):
     seq = load_sequence(sequences[0].root)
     grass_steps = [k for k, layer in enumerate(sequences[0].layers) if layer == "grass"]
     assert grass_steps
-    params = {**OFFLINE, "vocabulary": ["sky", "grass"]}
+    params = replace(OFFLINE, labels=LabelSettings(vocabulary=("sky", "grass")))
 
     def write(name, sky_rgb, grass_rgb):
         path = tmp_path / name
@@ -95,11 +100,13 @@ def test_labels_come_from_the_priors_file(sequences, tmp_path):
         return str(path)
 
     green, blue = [80, 140, 60], [60, 120, 200]
-    right = annotate_sequence(seq, tmp_path / "right", {**params, "label_priors": write("right.yaml", blue, green)})
-    swapped = annotate_sequence(seq, tmp_path / "swapped", {**params, "label_priors": write("swap.yaml", green, blue)})
-    assert [right["steps"][k]["text"] for k in grass_steps] == ["grass"] * len(grass_steps)
-    assert [swapped["steps"][k]["text"] for k in grass_steps] == ["sky"] * len(grass_steps)
-    assert right["label_priors"]["source"].endswith("right.yaml") and right["label_priors"]["sha256"]
+    right = annotate_sequence(seq, tmp_path / "right",
+                              replace(params, classical=ClassicalConfig(priors=write("right.yaml", blue, green))))
+    swapped = annotate_sequence(seq, tmp_path / "swapped",
+                                replace(params, classical=ClassicalConfig(priors=write("swap.yaml", green, blue))))
+    assert [right.steps[k].text for k in grass_steps] == ["grass"] * len(grass_steps)
+    assert [swapped.steps[k].text for k in grass_steps] == ["sky"] * len(grass_steps)
+    assert right.label_priors["source"].endswith("right.yaml") and right.label_priors["sha256"]
 
 
 def test_priors_file_errors_name_the_offending_keys(tmp_path):
@@ -150,7 +157,7 @@ def test_default_priors_ship_in_the_wheel(tmp_path):
 def test_steps_masks_and_intervals(sequences, tmp_path):
     s = sequences[0]
     seq = load_sequence(s.root)
-    doc = annotate_sequence(seq, tmp_path / "a", OFFLINE)
+    doc = annotate_sequence(seq, tmp_path / "a", OFFLINE).to_dict()
     out = tmp_path / "a"
     assert doc["mask_backend"] == LAB_BACKEND and doc["label_backend"] == "classical"
     steps = doc["steps"]
@@ -183,7 +190,7 @@ def test_sequence_without_blank_keyframe_starts_from_white(sequences, tmp_path):
     (src.parent / "no-blank").mkdir()
     (src.parent / "no-blank" / "keyframes").symlink_to(src / "keyframes")
     (src.parent / "no-blank" / "sequence.json").write_text(json.dumps(data))
-    doc = annotate_sequence(load_sequence(src.parent / "no-blank"), tmp_path / "b", OFFLINE)
+    doc = annotate_sequence(load_sequence(src.parent / "no-blank"), tmp_path / "b", OFFLINE).to_dict()
     first = doc["steps"][0]
     assert first["current"] == "blank.png" and (tmp_path / "b" / "blank.png").is_file()
     assert first["dt"] == pytest.approx(data["keyframes"][0]["t"] - 1.0) and not first["dt_estimated"]
@@ -193,7 +200,7 @@ def test_synthetic_steps_keep_the_exact_truth(synth_painting, tmp_path):
     seq = load_sequence(synth_painting)
     truths = json.loads((synth_painting / "regions.json").read_text())["steps"]
     out = tmp_path / "s"
-    doc = annotate_sequence(seq, out, OFFLINE)
+    doc = annotate_sequence(seq, out, OFFLINE).to_dict()
     steps = doc["steps"]
     # synth's first keyframe is already painted: step 0 starts from the white canvas at t = 0
     assert len(steps) == len(seq.keyframes) == len(truths)
@@ -217,7 +224,7 @@ def test_synthetic_steps_keep_the_exact_truth(synth_painting, tmp_path):
 def test_broken_step_truth_is_an_error(synth_painting, tmp_path):
     import shutil
 
-    from inverse_painting.annotate.sequence import SequenceError
+    from inverse_painting.records import SequenceError
 
     copy = tmp_path / "painting"
     shutil.copytree(synth_painting, copy)
@@ -256,11 +263,12 @@ def test_lpips_masks_and_details_rule():
 
 def test_model_path_runs_end_to_end(sequences, tiny_models, tmp_path):
     det, sam = tiny_models
-    params = {**OFFLINE, "label_backend": "grounded-sam", "detector": str(det), "sam": str(sam),
-              "box_threshold": 0.0, "text_threshold": 0.0}
-    doc = annotate_sequence(load_sequence(sequences[2].root), tmp_path / "m", params)
-    assert doc["label_backend"] == "grounded-sam" and doc["label_segmented"] == "target"
-    assert all(st["text"] in VOCAB + ["details"] for st in doc["steps"])
+    config = replace(OFFLINE, label_backend="grounded-sam",
+                     grounded_sam=GroundedSamConfig(detector=str(det), sam=str(sam), box_threshold=0.0,
+                                                    text_threshold=0.0))
+    doc = annotate_sequence(load_sequence(sequences[2].root), tmp_path / "m", config)
+    assert doc.label_backend == "grounded-sam" and doc.label_segmented == "target"
+    assert all(st.text in VOCAB + ["details"] for st in doc.steps)
 
 
 def test_stage_items_skip_missing_roots_and_resume(sequences, tmp_path):
@@ -273,3 +281,39 @@ def test_stage_items_skip_missing_roots_and_resume(sequences, tmp_path):
     assert first.ok == 2 and all(r.info["mask_backend"] == LAB_BACKEND for r in first.rows)
     again = run_stage("annotate", items, annotate_item, out, OFFLINE, progress=False)
     assert again.cached == 2
+
+
+def test_config_is_strict_and_items_name_sequences_by_relative_path(sequences, tmp_path):
+    section = yaml.safe_load((Path(__file__).resolve().parent.parent / "params.yaml").read_text())["annotate"]
+    assert parse_config(AnnotateConfig, section, "annotate") == AnnotateConfig()  # params.yaml runs the defaults
+    with pytest.raises(ConfigError, match=r"annotate.masks.alhpa: unknown setting; did you mean 'alpha'"):
+        parse_config(AnnotateConfig, {"masks": {"alhpa": 0.3}}, "annotate")
+    with pytest.raises(ConfigError, match=r"annotate.grounded_sam.device: expected text"):
+        parse_config(AnnotateConfig, {"grounded_sam": {"device": ["cpu"]}}, "annotate")
+    root = sequences[0].root.parent
+    items = annotate_items(replace(AnnotateConfig(), keyframes=str(root), synth=str(tmp_path / "absent")))
+    first = items[0].payload
+    assert first["root"] == str(root) and first["sequence"] == f"{items[0].id}/sequence.json"
+    assert len(first["sha256"]) == 16 and first["label_priors"] == LabelPriors.load().sha256
+
+
+def test_cli_annotate_takes_its_defaults_from_the_config(sequences, tmp_path):
+    from typer.main import get_command
+    from typer.testing import CliRunner
+
+    from inverse_painting.cli import app
+
+    options = {p.name: p.default for p in get_command(app).commands["annotate"].params}
+    default = AnnotateConfig()
+    assert (options["mask_backend"], options["alpha"], options["workers"]) == \
+           (default.masks.backend, default.masks.alpha, default.workers)
+    seqs = tmp_path / "seqs"
+    seqs.mkdir()
+    (seqs / "one").symlink_to(sequences[4].root)
+    r = CliRunner().invoke(app, ["annotate", str(seqs), "--out", str(tmp_path / "ann"), "--mask-backend", "lab",
+                                 "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    doc = StepsDoc.read(tmp_path / "ann" / "one")
+    assert doc.mask_backend == LAB_BACKEND and [s.text for s in doc.steps]
+    assert [size for size in default.mask_sizes if (tmp_path / "ann" / "one" / "masks" / str(size)).is_dir()] == \
+        list(default.mask_sizes)  # the mask variants of params.yaml, not a CLI-only choice

@@ -22,6 +22,7 @@ from test_publish import TOKEN, FakeHub
 from typer.testing import CliRunner
 
 from inverse_painting.annotate.annotate import annotate_item, sequence_items
+from inverse_painting.annotate.config import AnnotateConfig
 from inverse_painting.canvas.stage import canvas_item, frames_items
 from inverse_painting.clean.stage import canvas_items, clean_item
 from inverse_painting.pipeline.atomic import OWNER_FILE
@@ -29,6 +30,7 @@ from inverse_painting.cli import app
 from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
 from inverse_painting.media.images import read_image, write_image
 from inverse_painting.media.video import VideoWriter, open_video
+from inverse_painting.perceptual.masks import MaskSettings
 from inverse_painting.pipeline import read_ledger, run_stage
 from inverse_painting.sample import generate_still
 from inverse_painting.sample.scene import FRAME_SIZE, SKIN_TONES, make_background, title_card
@@ -37,8 +39,8 @@ REPO = Path(__file__).resolve().parent.parent
 CANVAS = {"backend": "classical", "width": 256, "margin": 0.15, "motion_threshold": 0.006}
 CLEAN = {"backend": "classical", "analysis_width": 160, "window": 3, "deviation": 30,
          "min_occluder_fraction": 0.0005, "occluded": "drop"}
-ANNOTATE = {"mask_backend": "lab", "label_backend": "classical", "mask_sizes": [16]}
-SYNTH = dict(size=48, strokes=24, steps=[3, 3, 2, 2], frames=4, layers=2, gif=False, video_fps=4)
+ANNOTATE = AnnotateConfig(masks=MaskSettings(backend="lab"), label_backend="classical", mask_sizes=(16,))
+SYNTH = dict(size=48, strokes=24, steps=(3, 3, 2, 2), frames=4, layers=2, gif=False, video_fps=4.0)
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
 
 
@@ -159,12 +161,13 @@ def odd_images(tmp_path_factory):
 
 def test_synth_stage_over_odd_images(odd_images, tmp_path):
     from inverse_painting.synth import SynthConfig
-    from inverse_painting.synth.stage import load_item_image, synth_item, synth_items
+    from inverse_painting.synth.sources import image_source
+    from inverse_painting.synth.stage import synth_item, synth_items
 
     out = tmp_path / "synth"
-    params = {**SynthConfig.from_mapping(SYNTH).to_dict(), **SYNTH, "input": str(odd_images), "out": str(out)}
-    items = synth_items(params)
-    report = stage("synth", items, synth_item, out, params)
+    config = SynthConfig(**SYNTH, input=str(odd_images), out=str(out))
+    items = synth_items(config)
+    report = stage("synth", items, synth_item, out, config)
     rows = rows_by_id(report)
     assert set(rows) == {"one-pixel", "huge", "gray", "cmyk", "deep16", "alpha", "rotated", "corrupt", "empty"}
     assert rows["corrupt"].status == "failed" and "not a readable image" in rows["corrupt"].reason
@@ -184,7 +187,7 @@ def test_synth_stage_over_odd_images(odd_images, tmp_path):
     assert read_image(out / "deep16" / "source.png").max() > 150  # 16-bit scaled, not clipped to black
     # The 8000 x 6000 photo is decoded at reduced scale (JPEG draft), never at full size.
     huge = next(i for i in items if i.id == "huge")
-    image, _ = load_item_image(huge, SYNTH["size"])
+    image = image_source(config).load(huge, SYNTH["size"]).image
     assert SYNTH["size"] <= min(image.shape[:2]) and max(image.shape[:2]) <= 1000
 
 
@@ -275,6 +278,7 @@ def test_fake_token_reaches_no_output_ledger_card_or_log(studio, tmp_path, monke
     import huggingface_hub
 
     from inverse_painting.dataset.build import build_dataset
+    from inverse_painting.dataset.config import BuildConfig
     from inverse_painting.dataset.preview import write_preview
 
     monkeypatch.setenv("HF_TOKEN", TOKEN)
@@ -283,8 +287,8 @@ def test_fake_token_reaches_no_output_ledger_card_or_log(studio, tmp_path, monke
     root = studio["root"]
     report = stage("annotate", sequence_items([root / "keyframes"]), annotate_item, tmp_path / "annotations", ANNOTATE)
     assert report.ok == 1
-    summary = build_dataset(tmp_path / "annotations", tmp_path / "dataset", {"card_examples": 1},
-                            REPO / "datasets_cards")
+    summary = build_dataset(BuildConfig(annotations=str(tmp_path / "annotations"), out=str(tmp_path / "dataset"),
+                                        card_examples=1, cards=str(REPO / "datasets_cards")))
     assert summary.shards
     write_preview(tmp_path / "annotations", tmp_path / "preview")
     r = runner.invoke(app, ["publish", "--repo-id", "org/paintings", "--folder", str(tmp_path / "dataset"),

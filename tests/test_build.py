@@ -6,22 +6,33 @@ import io
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from PIL import Image
 
-from inverse_painting.annotate import load_sequence
 from inverse_painting.annotate.annotate import annotate_sequence
-from inverse_painting.sample.sequences import write_sample_sequence
+from inverse_painting.annotate.config import AnnotateConfig
+from inverse_painting.config import ConfigError, parse_config, replace
 from inverse_painting.dataset import assign_split
-from inverse_painting.dataset.build import build_dataset, collect_paintings
+from inverse_painting.dataset.build import build_dataset
+from inverse_painting.dataset.config import BuildConfig
+from inverse_painting.dataset.paintings import collect_paintings
 from inverse_painting.dataset.preview import write_preview
+from inverse_painting.perceptual.masks import MaskSettings
+from inverse_painting.records import PaintingSequence
+from inverse_painting.sample.sequences import write_sample_sequence
 
-OFFLINE = {"mask_backend": "lab", "label_backend": "classical", "mask_sizes": []}
-BUILD = {"split_ratios": {"train": 0.5, "validation": 0.25, "test": 0.25}, "max_shard_mb": 0.05,
-         "card_examples": 2, "repo_id": "someone/paintings"}
+OFFLINE = AnnotateConfig(masks=MaskSettings(backend="lab"), label_backend="classical", mask_sizes=())
+BUILD = BuildConfig(split_ratios={"train": 0.5, "validation": 0.25, "test": 0.25}, max_shard_mb=0.05,
+                    card_examples=2, repo_id="someone/paintings")
+load_sequence = PaintingSequence.read
+
+
+def build_config(root, **changes) -> BuildConfig:
+    return replace(BUILD, annotations=str(root / "annotations"), out=str(root / "dataset"), **changes)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -37,7 +48,7 @@ def built(tmp_path_factory, synth_painting):
         annotate_sequence(load_sequence(s.root), root / "annotations" / s.root.name, OFFLINE)
     # a synth process: synthetic, with exact step truth (the two above have none)
     annotate_sequence(load_sequence(synth_painting), root / "annotations" / synth_painting.name, OFFLINE)
-    summary = build_dataset(root / "annotations", root / "dataset", BUILD)
+    summary = build_dataset(build_config(root))
     return root, summary
 
 
@@ -57,7 +68,7 @@ def test_layout_and_load_dataset_round_trip(built):
 
     root, summary = built
     out = root / "dataset"
-    entries = collect_paintings(root / "annotations", BUILD)
+    entries = collect_paintings(build_config(root))
     split_of = {e.painting_id: e.split for e in entries}
     assert split_of["painting-11"] == "test" and split_of["painting-14"] == "validation"
     shards = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.parquet"))
@@ -98,7 +109,7 @@ def test_synthetic_rows_carry_the_exact_truth(built, synth_painting):
     from inverse_painting.training.data import PairsData, load_pairs
 
     root, summary = built
-    split = {e.painting_id: e.split for e in collect_paintings(root / "annotations", BUILD)}[synth_painting.name]
+    split = {e.painting_id: e.split for e in collect_paintings(build_config(root))}[synth_painting.name]
     rows = load_dataset(str(root / "dataset"), "synthetic", split=split).filter(
         lambda r: r["painting_id"] == synth_painting.name)
     truths = json.loads((synth_painting / "regions.json").read_text())["steps"]
@@ -164,7 +175,7 @@ def test_published_rows_hold_no_local_paths_and_unknown_licences_are_listed(tmp_
     doc["source_url"] = str(video)
     (s.root / "sequence.json").write_text(json.dumps(doc))
     annotate_sequence(load_sequence(s.root), tmp_path / "annotations" / s.root.name, OFFLINE)
-    summary = build_dataset(tmp_path / "annotations", tmp_path / "dataset", {**BUILD, "card_examples": 0})
+    summary = build_dataset(build_config(tmp_path, card_examples=0))
     assert summary.unknown_licence == ["painting-local"]
     card = (tmp_path / "dataset" / "README.md").read_text()
     assert "Licence unknown" in card and "painting-local" in card
@@ -172,3 +183,12 @@ def test_published_rows_hold_no_local_paths_and_unknown_licences_are_listed(tmp_
         if path.is_file():
             assert str(tmp_path).encode() not in path.read_bytes(), path
     assert "local:my video.mp4#sha256=" in card
+
+
+def test_config_is_strict():
+    section = yaml.safe_load((Path(__file__).resolve().parent.parent / "params.yaml").read_text())["build"]
+    assert parse_config(BuildConfig, section, "build") == replace(BuildConfig(), cards="datasets_cards")
+    with pytest.raises(ConfigError, match=r"build.card_example: unknown setting; did you mean 'card_examples'"):
+        parse_config(BuildConfig, {"card_example": 2}, "build")
+    with pytest.raises(ConfigError, match=r"unknown split\(s\) \['valid'\]"):
+        parse_config(BuildConfig, {"split_ratios": {"train": 0.9, "valid": 0.1}}, "build")

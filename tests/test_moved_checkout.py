@@ -6,15 +6,31 @@ from __future__ import annotations
 
 import shutil
 
+from inverse_painting.annotate.annotate import annotate_item, annotate_items
+from inverse_painting.annotate.config import AnnotateConfig
 from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
+from inverse_painting.media.images import write_image
+from inverse_painting.perceptual.masks import MaskSettings
 from inverse_painting.pipeline import run_stage
 from inverse_painting.records import RawInfo
+from inverse_painting.sample import generate_still
+from inverse_painting.synth.config import SynthConfig
+from inverse_painting.synth.stage import synth_item, synth_items
 
 
 def _stages(root):
     """Run the per-item stages on ``root`` (the current folder); return their reports."""
     frames = FramesConfig(raw="raw", out="frames", rate=1.0, workers=1)
-    return {"frames": run_stage("frames", fetched_items(frames.raw), frames_item, frames.out, frames, progress=False)}
+    synth = SynthConfig(input="images", out="synth", size=32, strokes=12, steps=(2, 2, 1, 1), frames=3, layers=2,
+                        gif=False, workers=1)
+    annotate = AnnotateConfig(keyframes="keyframes", synth="synth", out="annotations",
+                              masks=MaskSettings(backend="lab"), mask_sizes=(16,), workers=1)
+    reports = {"frames": run_stage("frames", fetched_items(frames.raw), frames_item, frames.out, frames,
+                                   progress=False),
+               "synth": run_stage("synth", synth_items(synth), synth_item, synth.out, synth, progress=False)}
+    reports["annotate"] = run_stage("annotate", annotate_items(annotate), annotate_item, annotate.out, annotate,
+                                    progress=False)
+    return reports
 
 
 def test_a_copied_checkout_redoes_nothing(tmp_path, short_sample, monkeypatch):
@@ -24,6 +40,8 @@ def test_a_copied_checkout_redoes_nothing(tmp_path, short_sample, monkeypatch):
     shutil.copy(video_dir / "video.mp4", first / "raw" / "clip" / "video.mp4")
     RawInfo("clip", "local:video.mp4#sha256=0", "local", "auto", "", "", "CC0-1.0", "", "clip", "", "video.mp4",
             20.0, 1280, 720, 5.0, "h264").write(first / "raw" / "clip")
+    for seed in (3, 4):  # synth's input: a folder of two tiny pictures
+        write_image(first / "images" / f"still-{seed}.png", generate_still(seed, 40))
     monkeypatch.chdir(first)
     reports = _stages(first)
     assert all(r.ok == r.items and r.cached == 0 for r in reports.values())

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from inverse_painting.media.video import sample_frames
-from inverse_painting.sample import LAYER_NAMES, SampleSpec, make_landscape, parse_sample_uri
+from inverse_painting.sample import (LAYER_NAMES, STILL_WIDTH, SampleSpec, generate_still, make_landscape,
+                                     parse_sample_uri, parse_stills_uri)
 from inverse_painting.sample.scene import polygon_mask
 
 
@@ -104,10 +105,40 @@ def test_sample_uri_parsing():
     assert uri.spec.seed == 7 and uri.spec.duration_s == 40 and uri.spec.fps == 8
     assert uri.item_id == "sample-landscape-0007"
     for bad, msg in [("sample://forest/1", "unknown sample kind"), ("sample://landscape/x", "integer seed"),
-                     ("sample://landscape/1?speed=2", "unknown option"), ("sample://landscape/1?fps=abc", "not a float"),
+                     ("sample://landscape/1?speed=2", "unknown option"),
+                     ("sample://landscape/1?fps=abc", "not a number"),
                      ("sample://landscape/1?duration=5", "too short")]:
         with pytest.raises(ValueError, match=msg):
             parse_sample_uri(bad)
+
+
+def test_stills_uri_parsing_shares_the_grammar():
+    uri = parse_stills_uri("sample://stills?seeds=100-102,7&width=384")
+    assert uri.seeds == (100, 101, 102, 7) and uri.width == 384 and uri.item_id(7) == "sample-still-0007"
+    assert parse_stills_uri("sample://stills?count=2&first=5").seeds == (5, 6)
+    assert parse_stills_uri("sample://stills").width == STILL_WIDTH
+    for bad, msg in [("sample://stills/3", "seeds go in"), ("sample://stills?seed=1", "unknown option 'seed'"),
+                     ("sample://stills?seeds=a-b", "is not like"), ("sample://stills?width=wide", "not a whole number"),
+                     ("sample://landscape/1", "expected sample://stills"), ("sample://nope", "unknown sample kind")]:
+        with pytest.raises(ValueError, match=msg):
+            parse_stills_uri(bad)
+    with pytest.raises(ValueError, match="expected sample://landscape"):
+        parse_sample_uri("sample://stills?seeds=1")
+
+
+def test_sample_stills_source_gives_the_picture_and_its_layer_order():
+    from inverse_painting.pipeline import Item
+    from inverse_painting.sample.stills import SampleStills
+
+    source = SampleStills("sample://stills?seeds=12&width=96")
+    [item] = source.items()
+    picture = source.load(item)
+    assert np.array_equal(picture.image, generate_still(12, 96))
+    assert picture.provenance["source_url"] == "sample://stills?seeds=12&width=96"
+    rank = picture.layer_rank()
+    assert rank.shape == picture.image.shape[:2] and rank.min() == 0  # the sky, painted first, is at the back
+    assert rank[-1].mean() > rank[0].mean()  # the foreground (bottom) was painted later than the sky (top)
+    assert source.load(Item(item.id, dict(item.payload))).provenance == picture.provenance
 
 
 def test_frames_sampling_keeps_timestamps(short_sample):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from inverse_painting.registry import UnknownBackend
 from inverse_painting.sample import generate_still
+from inverse_painting.sample.stills import sample_layer_rank
 from inverse_painting.synth import SynthConfig, stroke_process
 from inverse_painting.synth.decompose import decompose, psnr
 from inverse_painting.synth.depth import PriorDepth, depth_layers, load_depth_backend
-from inverse_painting.synth.evaluate import order_depth_spearman, sample_layer_rank
+from inverse_painting.synth.evaluate import order_depth_spearman
 from inverse_painting.synth.process import keyframe_counts, render_process
 
 FAST = dict(size=96, strokes=160, steps=[12, 10, 8, 8], frames=8)
@@ -75,7 +77,7 @@ def test_passes_order_sweeps_layers_within_each_pass(still):
 
 def test_stroke_process_returns_frames_at_the_image_size():
     img = generate_still(7, 120)
-    frames = stroke_process(img, 5, {"size": 64, "strokes": 50, "steps": [4, 4, 4, 4]})
+    frames = stroke_process(img, 5, SynthConfig(size=64, strokes=50, steps=(4, 4, 4, 4)))
     assert len(frames) == 5 and all(f.shape == img.shape and f.dtype == np.uint8 for f in frames)
     assert psnr(frames[-1], img) > psnr(frames[0], img) > 0
 
@@ -97,5 +99,5 @@ def test_depth_anything_backend_loads_a_local_model_and_batches(tmp_path):
     assert all(0 <= m.min() and m.max() <= 1 and m.std() > 0.1 for m in maps)
     dec = decompose(images[0], maps[0], SynthConfig(size=48, strokes=20, steps=[2, 2, 2, 2], layers=2))
     assert len(dec.strokes) == 20
-    with pytest.raises(ValueError, match="unknown depth backend"):
+    with pytest.raises(UnknownBackend, match="unknown depth backend 'sonar'; choose one of prior, depth-anything"):
         load_depth_backend("sonar")

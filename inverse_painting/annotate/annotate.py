@@ -13,63 +13,64 @@ segmenter.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Sequence
 
 import numpy as np
 
 from ..media.images import read_image, write_image
-from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir
-from .labels import LabelSettings, label_step, make_segmenter, painted_pixels
 from ..perceptual.masks import DifferenceMasker, MaskSettings, downsample_mask, is_blank_canvas
-from .sequence import PaintingSequence, SequenceError, find_sequences, load_sequence
-from .truth import TRUTH_TEXT_SOURCE, load_step_truth
+from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir
+from ..pipeline.hashing import file_sha256
+from ..records import BLANK_NAME, SEQUENCE_NAME, STEPS_NAME, Keyframe, PaintingSequence, SequenceError, StepRecord, \
+    StepsDoc, find_sequences
+from .config import AnnotateConfig
+from .labels import label_step, painted_pixels
+from .priors import LabelPriors
+from .segmenters import Segmenter, build_segmenter
+from .truth import TRUTH_TEXT_SOURCE, StepTruth, load_step_truth
 
-STEPS_NAME = "steps.json"
-BLANK_NAME = "blank.png"
-FORMAT_VERSION = 2  # 2: exact truth per step (exact_truth, text_source, stroke_mask)
 
+def sequence_items(roots: Sequence[str | os.PathLike], priors_sha256: str = "") -> list[Item]:
+    """One item per ``sequence.json`` under the roots (the first root wins a painting id).
 
-def sequence_items(roots: list[str | os.PathLike]) -> list[Item]:
-    """One item per ``sequence.json`` under the roots; the payload carries its content hash
-    so that a re-cleaned sequence is annotated again."""
+    The payload names the sequence relative to its root and carries its content hash (a
+    re-cleaned sequence is annotated again), and the labeller priors' hash (edited priors
+    relabel every painting).
+    """
     items, seen = [], set()
     for path in find_sequences(roots):
         pid = path.parent.name
         if pid in seen:
             continue  # the first root wins (real keyframes before synthetic ones)
         seen.add(pid)
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-        items.append(Item(pid, {"sequence": str(path), "sha256": digest}))
+        items.append(Item(pid, {"root": str(path.parent.parent), "sequence": f"{pid}/{SEQUENCE_NAME}",
+                                "sha256": file_sha256(path)[:16], "label_priors": priors_sha256}))
     if not items:
         raise NoItems(f"{', '.join(str(r) for r in roots)}: no painting sequences "
                       "(expected <id>/sequence.json from `clean` or `synth`)")
     return items
 
 
-@lru_cache(maxsize=2)
-def _masker(params_json: str) -> DifferenceMasker:
-    p = json.loads(params_json)
-    return DifferenceMasker.build(MaskSettings(
-        backend=p.get("mask_backend", "lpips"), lpips_weights=p.get("lpips_weights") or "models/weights",
-        alpha=float(p.get("alpha", 0.2)), lab_threshold=float(p.get("lab_threshold", 10.0)),
-        lab_blur_sigma=float(p.get("lab_blur_sigma", 1.5)), batch_size=int(p.get("batch_size", 4))))
+def annotate_items(config: AnnotateConfig) -> list[Item]:
+    """The stage's items: real sequences before synthetic ones; either root may be absent."""
+    return sequence_items([config.keyframes, config.synth], LabelPriors.load(config.classical.priors).sha256)
 
 
 @lru_cache(maxsize=2)
-def _segmenter(params_json: str):
-    return make_segmenter(json.loads(params_json))
+def _masker(settings: MaskSettings) -> DifferenceMasker:
+    return DifferenceMasker.build(settings)
 
 
 def _rel(path: Path, start: Path) -> str:
     return Path(os.path.relpath(path.resolve(), start.resolve())).as_posix()
 
 
-def _write_mask(folder: Path, kind: str, step: int, mask: np.ndarray, sizes: list[int]) -> tuple[str, dict[str, str]]:
+def _write_mask(folder: Path, kind: str, step: int, mask: np.ndarray, sizes: Sequence[int]
+                ) -> tuple[str, dict[str, str]]:
     """Write ``<kind>/NNN.png`` and its downsampled ``<kind>/<size>/NNN.png``; return their names."""
     name = f"{kind}/{step:03d}.png"
     write_image(folder / name, mask)
@@ -80,110 +81,121 @@ def _write_mask(folder: Path, kind: str, step: int, mask: np.ndarray, sizes: lis
     return name, variants
 
 
-def _priors_record(segmenter: Any) -> dict[str, str] | None:
-    """Which colour/position priors labelled the steps (a segmenter passed in may have none)."""
-    priors = getattr(segmenter, "priors", None)
-    return {"source": priors.source, "sha256": priors.sha256} if priors is not None else None
+@dataclass
+class _Steps:
+    """The sequence as steps: the images before and after each, and the first step's interval."""
+
+    befores: list[np.ndarray]
+    afters: list[np.ndarray]
+    before_frames: list[Keyframe | None]  # None: the white canvas written beside the steps
+    after_frames: list[Keyframe]
+    first_dt: float
+    dt_estimated: bool
+
+    @property
+    def blank_is_keyframe(self) -> bool:
+        return self.before_frames[0] is not None
 
 
-def annotate_sequence(seq: PaintingSequence, out_dir: str | os.PathLike, params: Mapping[str, Any],
-                      masker: DifferenceMasker | None = None, segmenter: Any = None) -> dict[str, Any]:
-    """Write ``steps.json`` and ``masks/`` for ``seq`` into ``out_dir`` (atomically); return steps.json."""
-    out_dir = Path(out_dir)
-    key = json.dumps(dict(params), sort_keys=True, default=str)
-    masker = masker or _masker(key)
-    settings = LabelSettings.from_params(params)
-    images = [read_image(seq.path(k)) for k in seq.keyframes]
-    shape = images[-1].shape
-    if any(im.shape != shape for im in images):
-        sizes = ", ".join(f"{k.file} {im.shape[1]}x{im.shape[0]}" for k, im in zip(seq.keyframes, images))
-        raise SequenceError(f"{seq.painting_id}: keyframes differ in size ({sizes})")
+def _steps(seq: PaintingSequence, images: list[np.ndarray], lab_threshold: float) -> _Steps:
     frames = list(seq.keyframes)
-    blank_is_keyframe = len(images) > 1 and is_blank_canvas(images[0], masker.settings.lab_threshold)
-    if blank_is_keyframe:
-        befores, afters = images[:-1], images[1:]
-        before_frames, after_frames = frames[:-1], frames[1:]
+    if len(images) > 1 and is_blank_canvas(images[0], lab_threshold):
+        befores, afters, before_frames, after_frames = images[:-1], images[1:], frames[:-1], frames[1:]
         start_t = frames[0].t
     else:
         befores, afters = [np.full_like(images[0], 255)] + images[:-1], images
         before_frames, after_frames = [None] + frames[:-1], frames
         start_t = seq.start_t
     dts = [a.t - b.t for a, b in zip(after_frames, before_frames) if b is not None]
-    dt_estimated = start_t is None
     first_dt = (after_frames[0].t - start_t) if start_t is not None else (float(np.median(dts)) if dts else 0.0)
+    return _Steps(befores, afters, before_frames, after_frames, first_dt, start_t is None)
 
-    masks = masker.masks(afters, befores)
+
+def _read_keyframes(seq: PaintingSequence) -> list[np.ndarray]:
+    images = [read_image(seq.path(k)) for k in seq.keyframes]
+    if any(im.shape != images[-1].shape for im in images):
+        sizes = ", ".join(f"{k.file} {im.shape[1]}x{im.shape[0]}" for k, im in zip(seq.keyframes, images))
+        raise SequenceError(f"{seq.painting_id}: keyframes differ in size ({sizes})")
+    return images
+
+
+class _Annotator:
+    """Writes the steps of one sequence into a folder: masks, stroke masks, labels."""
+
+    def __init__(self, seq: PaintingSequence, out_dir: Path, config: AnnotateConfig, masker: DifferenceMasker,
+                 segmenter: Segmenter | None, target_map: np.ndarray | None):
+        self.seq, self.out_dir, self.config, self.masker = seq, out_dir, config, masker
+        self.segmenter, self.target_map = segmenter, target_map
+
+    def step(self, folder: Path, k: int, steps: _Steps, mask: np.ndarray, truth: StepTruth | None) -> StepRecord:
+        before, after = steps.before_frames[k], steps.after_frames[k]
+        sizes = self.config.mask_sizes
+        mask_file, variants = _write_mask(folder, "masks", k, mask, sizes)
+        record = StepRecord(
+            k, BLANK_NAME if before is None else _rel(self.seq.path(before), self.out_dir),
+            _rel(self.seq.path(after), self.out_dir), after.t,
+            round(steps.first_dt if k == 0 else after.t - before.t, 4), bool(k == 0 and steps.dt_estimated),
+            mask_file, variants, round(float((mask > 0).mean()), 5), "", "")
+        if truth is not None:
+            stroke_mask = truth.read_mask(mask.shape)
+            record.stroke_mask, record.stroke_mask_variants = _write_mask(folder, "stroke_masks", k, stroke_mask, sizes)
+            record.exact_truth, record.stroke_fraction = True, round(float((stroke_mask > 0).mean()), 5)
+            record.text, record.text_source, record.truth = truth.text, TRUTH_TEXT_SOURCE, truth.record()
+        else:
+            class_map = self.target_map if self.target_map is not None else self.segmenter.segment(steps.afters[k])
+            colour_change = self.masker.colour_change(steps.afters[k], steps.befores[k])
+            label = label_step(painted_pixels(mask, colour_change), class_map, self.segmenter.classes,
+                               self.config.labels)
+            record.text, record.text_source, record.class_fractions = label.text, self.segmenter.name, label.fractions
+        return record
+
+    def doc(self, shape: tuple[int, ...], records: list[StepRecord]) -> StepsDoc:
+        seq, segmenter = self.seq, self.segmenter
+        priors = getattr(segmenter, "priors", None)  # which colour/position priors labelled the steps
+        return StepsDoc(
+            seq.painting_id, seq.origin, _rel(seq.root / SEQUENCE_NAME, self.out_dir),
+            _rel(seq.path(seq.target), self.out_dir), int(shape[1]), int(shape[0]), seq.split_hint,
+            seq.source_url, seq.licence, seq.uploader, seq.title, self.masker.backend, self.masker.threshold,
+            " + ".join(dict.fromkeys(s.text_source for s in records)),
+            segmenter.segment_on if segmenter is not None else None,
+            {"source": priors.source, "sha256": priors.sha256} if priors is not None else None,
+            _rel(seq.root / seq.step_truth, self.out_dir) if seq.step_truth else None,
+            list(self.config.labels.vocabulary), records, [r.to_dict() for r in seq.rejected])
+
+
+def annotate_sequence(seq: PaintingSequence, out_dir: str | os.PathLike, config: AnnotateConfig,
+                      masker: DifferenceMasker | None = None, segmenter: Segmenter | None = None) -> StepsDoc:
+    """Write ``steps.json`` and ``masks/`` for ``seq`` into ``out_dir`` (atomically); return the steps."""
+    out_dir = Path(out_dir)
+    masker = masker or _masker(config.masks)
+    images = _read_keyframes(seq)
+    steps = _steps(seq, images, masker.settings.lab_threshold)
+    masks = masker.masks(steps.afters, steps.befores)
     # A step is keyed to its truth by the keyframe it ends at, so a blank first keyframe shifts nothing.
     truths = load_step_truth(seq)
-    needs_labeller = any(after.index not in truths for after in after_frames)
-    if needs_labeller:
-        segmenter = segmenter or _segmenter(key)
-    target_map = segmenter.segment(images[-1]) if needs_labeller and segmenter.segment_on == "target" else None
-    sizes = [int(s) for s in params.get("mask_sizes", [])]
-    steps = []
+    if any(after.index not in truths for after in steps.after_frames):
+        segmenter = segmenter or build_segmenter(config)
+        target_map = segmenter.segment(images[-1]) if segmenter.segment_on == "target" else None
+    else:
+        segmenter = target_map = None
+    annotator = _Annotator(seq, out_dir, config, masker, segmenter, target_map)
     with atomic_dir(out_dir) as tmp:
-        if not blank_is_keyframe:
-            write_image(tmp / BLANK_NAME, befores[0])
-        for k, (before, after, mask) in enumerate(zip(before_frames, after_frames, masks)):
-            mask_file, variants = _write_mask(tmp, "masks", k, mask, sizes)
-            step = {
-                "step": k,
-                "current": BLANK_NAME if before is None else _rel(seq.path(before), out_dir),
-                "next": _rel(seq.path(after), out_dir),
-                "t": after.t,
-                "dt": round(first_dt if k == 0 else after.t - before.t, 4),
-                "dt_estimated": bool(k == 0 and dt_estimated),
-                "mask": mask_file, "mask_variants": variants,
-                "changed_fraction": round(float((mask > 0).mean()), 5),
-            }
-            truth = truths.get(after.index)
-            if truth is not None:
-                stroke_mask = truth.read_mask(shape)
-                stroke_file, stroke_variants = _write_mask(tmp, "stroke_masks", k, stroke_mask, sizes)
-                step.update({"exact_truth": True, "stroke_mask": stroke_file, "stroke_mask_variants": stroke_variants,
-                             "stroke_fraction": round(float((stroke_mask > 0).mean()), 5),
-                             "text": truth.text, "text_source": TRUTH_TEXT_SOURCE, "truth": truth.record()})
-            else:
-                class_map = target_map if target_map is not None else segmenter.segment(afters[k])
-                colour_change = masker.colour_change(afters[k], befores[k])
-                label = label_step(painted_pixels(mask, colour_change), class_map, segmenter.classes, settings)
-                step.update({"exact_truth": False, "stroke_mask": None, "text": label.text,
-                             "text_source": segmenter.name, "class_fractions": label.fractions})
-            steps.append(step)
-        doc = {
-            "version": FORMAT_VERSION, "painting_id": seq.painting_id, "origin": seq.origin,
-            "sequence": _rel(seq.root / "sequence.json", out_dir), "target": _rel(seq.path(seq.target), out_dir),
-            "width": int(shape[1]), "height": int(shape[0]), "split_hint": seq.split_hint,
-            **seq.provenance(),
-            "mask_backend": masker.backend, "mask_threshold": masker.threshold,
-            "label_backend": " + ".join(dict.fromkeys(s["text_source"] for s in steps)),
-            "label_segmented": segmenter.segment_on if needs_labeller else None,
-            "label_priors": _priors_record(segmenter) if needs_labeller else None,
-            "step_truth": _rel(seq.root / seq.step_truth, out_dir) if seq.step_truth else None,
-            "exact_truth_steps": sum(s["exact_truth"] for s in steps),
-            "vocabulary": list(settings.vocabulary), "steps": steps, "rejected": seq.rejected,
-        }
-        (tmp / STEPS_NAME).write_text(json.dumps(doc, indent=1), encoding="utf-8")
+        if not steps.blank_is_keyframe:
+            write_image(tmp / BLANK_NAME, steps.befores[0])
+        records = [annotator.step(tmp, k, steps, mask, truths.get(after.index))
+                   for k, (after, mask) in enumerate(zip(steps.after_frames, masks))]
+        doc = annotator.doc(images[-1].shape, records)
+        doc.write(tmp)
     return doc
 
 
 def annotate_item(item: Item, ctx: ItemContext) -> ItemResult:
     """Executor function: annotate the sequence named in the item payload."""
-    seq = load_sequence(item.payload["sequence"])
-    doc = annotate_sequence(seq, ctx.out_dir / item.id, ctx.params)
-    labels = [s["text"] for s in doc["steps"]]
-    return ItemResult.ok([f"{item.id}/{STEPS_NAME}"], steps=len(labels), origin=doc["origin"],
-                         mask_backend=doc["mask_backend"], label_backend=doc["label_backend"],
-                         exact_truth_steps=doc["exact_truth_steps"],
-                         labels=labels, mean_dt=round(float(np.mean([s["dt"] for s in doc["steps"]])), 3),
-                         mean_changed=round(float(np.mean([s["changed_fraction"] for s in doc["steps"]])), 4))
-
-
-def load_steps(path: str | os.PathLike) -> dict[str, Any]:
-    """Read ``steps.json`` (``path`` is the file or its folder); keeps its folder as ``_root``."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / STEPS_NAME
-    doc = json.loads(path.read_text(encoding="utf-8"))
-    doc["_root"] = str(path.parent)
-    return doc
+    seq = PaintingSequence.read(Path(item.payload["root"]) / item.payload["sequence"])
+    doc = annotate_sequence(seq, ctx.out_dir / item.id, ctx.config)
+    labels = [s.text for s in doc.steps]
+    return ItemResult.ok([f"{item.id}/{STEPS_NAME}"], steps=len(labels), origin=doc.origin,
+                         mask_backend=doc.mask_backend, label_backend=doc.label_backend,
+                         exact_truth_steps=doc.exact_truth_steps, labels=labels,
+                         mean_dt=round(float(np.mean([s.dt for s in doc.steps])), 3),
+                         mean_changed=round(float(np.mean([s.changed_fraction for s in doc.steps])), 4))

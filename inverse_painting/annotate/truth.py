@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..media.images import read_image
-from .sequence import PaintingSequence, SequenceError
+from ..records import PaintingSequence, SequenceError
 
 # Where the instruction of a step with exact truth comes from (steps.json ``text_source``).
 TRUTH_TEXT_SOURCE = "synth-layer"

@@ -4,30 +4,41 @@ sequences to a published Hugging Face dataset."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Optional
 
 import typer
 
+from ..annotate.config import AnnotateConfig
+from ..config import replace, setting_type
+from ..dataset.config import BuildConfig
+from ..perceptual.masks import MaskSettings
 from ..pipeline.atomic import check_output_folder
 from .app import app
 from .common import console, print_report, run_reporting
+
+ANNOTATE = AnnotateConfig()  # the stages' defaults: one place for params and options
+BUILD = BuildConfig()
+MaskBackend = setting_type(MaskSettings, "backend")
+LabelBackend = setting_type(AnnotateConfig, "label_backend")
 
 
 @app.command("annotate")
 def annotate_command(
     sequences: list[Path] = typer.Argument(None, help="Folders of painting sequences (<id>/sequence.json); "
-                                           "default: data/keyframes and data/synth."),
-    out: Path = typer.Option(Path("data/annotations"), help="Output folder: one sub-folder per painting."),
-    alpha: float = typer.Option(0.2, help="LPIPS threshold of the difference mask D(A, B, alpha)."),
-    mask_backend: Literal["auto", "lpips", "lab"] = typer.Option("auto", help="Difference masks: lpips (needs "
-                                                                             "--lpips-weights), lab, or auto."),
-    lpips_weights: str = typer.Option("", help="Folder with alexnet-owt-7be5be79.pth and alex.pth."),
-    label_backend: Literal["classical", "grounded-sam"] = typer.Option("classical", help="Instruction labeller: "
-                                                                        "classical (offline priors) or grounded-sam."),
-    label_priors: str = typer.Option("", help="Priors YAML of the classical labeller (default: the packaged one)."),
-    detector: str = typer.Option("IDEA-Research/grounding-dino-tiny", help="Grounding DINO Hub id or folder."),
-    sam: str = typer.Option("facebook/sam-vit-base", help="SAM Hub id or folder."),
-    workers: int = typer.Option(1, min=1, help="Parallel worker processes."),
+                                           f"default: {ANNOTATE.keyframes} and {ANNOTATE.synth}."),
+    out: Path = typer.Option(Path(ANNOTATE.out), help="Output folder: one sub-folder per painting."),
+    alpha: float = typer.Option(ANNOTATE.masks.alpha, help="LPIPS threshold of the difference mask D(A, B, alpha)."),
+    mask_backend: MaskBackend = typer.Option(ANNOTATE.masks.backend, help="Difference masks: lpips (the official "
+                                                                          "weights, see --lpips-weights) or lab."),
+    lpips_weights: str = typer.Option(ANNOTATE.masks.lpips_weights, help="The weights stage's folder, or one with "
+                                                                         "alexnet-owt-7be5be79.pth and alex.pth."),
+    label_backend: LabelBackend = typer.Option(ANNOTATE.label_backend, help="Instruction labeller: classical "
+                                                                            "(offline priors) or grounded-sam."),
+    label_priors: str = typer.Option(ANNOTATE.classical.priors, help="Priors YAML of the classical labeller "
+                                                                     "(default: the packaged one)."),
+    detector: str = typer.Option(ANNOTATE.grounded_sam.detector, help="Grounding DINO Hub id or folder."),
+    sam: str = typer.Option(ANNOTATE.grounded_sam.sam, help="SAM Hub id or folder."),
+    workers: int = typer.Option(ANNOTATE.workers, min=1, help="Parallel worker processes."),
 ) -> None:
     """Per painting: intervals dt, difference masks and an instruction label per step."""
     from ..annotate.annotate import annotate_item, sequence_items
@@ -35,40 +46,45 @@ def annotate_command(
     from ..pipeline import run_stage
 
     check_output_folder(out, "annotate")
-
-    roots = sequences or [Path("data/keyframes"), Path("data/synth")]
     try:
         priors = LabelPriors.load(label_priors)
     except LabelPriorsError as exc:
         raise typer.BadParameter(str(exc), param_hint="--label-priors") from None
-    params = {"alpha": alpha, "mask_backend": mask_backend, "lpips_weights": lpips_weights,
-              "label_backend": label_backend, "label_priors": label_priors, "label_priors_sha256": priors.sha256,
-              "detector": detector, "sam": sam, "mask_sizes": [64]}
-    report = run_reporting(run_stage, "annotate", sequence_items(roots), annotate_item, out, params, workers=workers)
+    config = replace(ANNOTATE, out=str(out), label_backend=label_backend, workers=workers,
+                     masks=replace(ANNOTATE.masks, alpha=alpha, backend=mask_backend, lpips_weights=lpips_weights),
+                     classical=replace(ANNOTATE.classical, priors=label_priors),
+                     grounded_sam=replace(ANNOTATE.grounded_sam, detector=detector, sam=sam))
+    items = sequence_items(sequences or [config.keyframes, config.synth], priors.sha256)
+    report = run_reporting(run_stage, "annotate", items, annotate_item, out, config)
     print_report(report, out)
 
 
 @app.command("build")
 def build_command(
-    annotations: Path = typer.Argument(Path("data/annotations"), help="Annotations folder (from `annotate`)."),
-    out: Path = typer.Option(Path("data/dataset"), help="Dataset folder (Hub layout), replaced as a whole."),
-    train: float = typer.Option(0.8, min=0, help="Share of paintings in train (split by painting)."),
-    validation: float = typer.Option(0.1, min=0, help="Share of paintings in validation."),
-    test: float = typer.Option(0.1, min=0, help="Share of paintings in test."),
-    cards: Optional[Path] = typer.Option(None, help="Folder of dataset card templates (default: the built-in one)."),
+    annotations: Path = typer.Argument(Path(BUILD.annotations), help="Annotations folder (from `annotate`)."),
+    out: Path = typer.Option(Path(BUILD.out), help="Dataset folder (Hub layout), replaced as a whole."),
+    train: float = typer.Option(BUILD.split_ratios["train"], min=0, help="Share of paintings in train (split by "
+                                                                        "painting)."),
+    validation: float = typer.Option(BUILD.split_ratios["validation"], min=0, help="Share of paintings in validation."),
+    test: float = typer.Option(BUILD.split_ratios["test"], min=0, help="Share of paintings in test."),
+    cards: str = typer.Option(BUILD.cards, help="Folder of dataset card templates (default: the built-in one)."),
+    repo_id: str = typer.Option(BUILD.repo_id, help="Hub repo id the card's load_dataset example names."),
 ) -> None:
     """Build the Hugging Face dataset: parquet shards per config and split, and its card."""
     from ..dataset.build import build_dataset
 
     check_output_folder(out, "build")
-
-    summary = build_dataset(annotations, out, {"split_ratios": {"train": train, "validation": validation,
-                                                                "test": test}}, cards)
+    try:
+        config = replace(BUILD, annotations=str(annotations), out=str(out), cards=cards, repo_id=repo_id,
+                         split_ratios={"train": train, "validation": validation, "test": test})
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--train/--validation/--test") from None
+    summary = build_dataset(config)
     d = summary.to_dict()
     console.print(f"[bold]build[/]: {d['total_rows']} rows from {d['total_paintings']} paintings, "
                   f"{len(summary.shards)} shards -> {out}")
-    for config, splits in summary.rows.items():
-        console.print(f"  {config}: " + ", ".join(f"{s} {n}" for s, n in splits.items()))
+    for origin, splits in summary.rows.items():
+        console.print(f"  {origin}: " + ", ".join(f"{s} {n}" for s, n in splits.items()))
     if summary.unknown_licence:
         console.print(f"[yellow]warning:[/] no known licence for {len(summary.unknown_licence)} paintings: "
                       + ", ".join(summary.unknown_licence[:10]) + (" ..." if len(summary.unknown_licence) > 10 else "")
@@ -77,21 +93,22 @@ def build_command(
 
 @app.command("preview")
 def preview_command(
-    annotations: Path = typer.Argument(Path("data/annotations"), help="Annotations folder (from `annotate`)."),
-    out: Path = typer.Option(Path("reports/preview"), help="Folder for index.html and its thumbnails."),
+    annotations: Path = typer.Argument(Path(BUILD.annotations), help="Annotations folder (from `annotate`)."),
+    out: Path = typer.Option(Path(BUILD.preview), help="Folder for index.html and its thumbnails."),
+    paintings: int = typer.Option(BUILD.preview_paintings, min=1, help="Show at most this many paintings."),
 ) -> None:
     """Write an HTML page showing each painting's keyframes, masks, instructions and rejected frames."""
     from ..dataset.preview import write_preview
 
     check_output_folder(out, "preview")
 
-    console.print(f"preview -> {write_preview(annotations, out)}")
+    console.print(f"preview -> {write_preview(annotations, out, paintings)}")
 
 
 @app.command("publish")
 def publish_command(
     repo_id: str = typer.Option(..., "--repo-id", help="Hub dataset repo, ORG/NAME."),
-    folder: Path = typer.Option(Path("data/dataset"), help="Built dataset folder (from `build`)."),
+    folder: Path = typer.Option(Path(BUILD.out), help="Built dataset folder (from `build`)."),
     private: bool = typer.Option(False, "--private", help="Create the repo as private."),
     revision: Optional[str] = typer.Option(None, "--revision", help="Branch to commit to (created if missing)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be uploaded; change nothing."),

@@ -10,14 +10,14 @@ from __future__ import annotations
 import html
 import os
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from ..annotate.annotate import STEPS_NAME, load_steps
 from ..media.images import write_image
 from ..pipeline import NoItems, atomic_dir, atomic_write_text
+from ..records import StepsDoc
+from .paintings import steps_files
 
 THUMB_HEIGHT = 120
 STYLE = """
@@ -41,26 +41,25 @@ def _thumb(path: Path, mask: Path | None = None) -> np.ndarray:
     return rgb.astype(np.uint8)
 
 
-def _painting_section(doc: dict[str, Any], out: Path, folder: str) -> str:
-    root = Path(doc["_root"])
-    pid = doc["painting_id"]
-    write_image(out / folder / "target.jpg", _thumb(root / doc["target"]), quality=88)
+def _painting_section(doc: StepsDoc, out: Path, folder: str) -> str:
+    root, pid = doc.root, doc.painting_id
+    write_image(out / folder / "target.jpg", _thumb(root / doc.target), quality=88)
     parts = [f"<section id='{html.escape(pid)}'><h2>{html.escape(pid)}</h2>",
-             f"<p class='meta'>{html.escape(doc.get('title', ''))} &middot; origin {html.escape(doc['origin'])} "
-             f"&middot; {html.escape(doc.get('licence', '') or 'licence unknown')} &middot; "
-             f"masks: {html.escape(doc.get('mask_backend', ''))} &middot; labels: "
-             f"{html.escape(doc.get('label_backend', ''))}</p>",
+             f"<p class='meta'>{html.escape(doc.title)} &middot; origin {html.escape(doc.origin)} "
+             f"&middot; {html.escape(doc.licence or 'licence unknown')} &middot; "
+             f"masks: {html.escape(doc.mask_backend)} &middot; labels: "
+             f"{html.escape(doc.label_backend)}</p>",
              f"<div class='steps'><figure><img src='{folder}/target.jpg' alt='target'>"
              "<figcaption><b>target</b></figcaption></figure>"]
-    for s in doc["steps"]:
-        name = f"{folder}/step-{s['step']:03d}.jpg"
-        write_image(out / name, _thumb(root / s["next"], root / s["mask"]), quality=88)
-        parts.append(f"<figure><img src='{name}' alt='step {s['step']}'><figcaption>step {s['step']}: "
-                     f"<b>{html.escape(s['text'])}</b><br>t {s['t']:.1f} s, dt {s['dt']:.1f} s"
-                     f"{' (estimated)' if s.get('dt_estimated') else ''}, changed "
-                     f"{100 * s['changed_fraction']:.1f}%</figcaption></figure>")
+    for s in doc.steps:
+        name = f"{folder}/step-{s.step:03d}.jpg"
+        write_image(out / name, _thumb(root / s.next, root / s.mask), quality=88)
+        parts.append(f"<figure><img src='{name}' alt='step {s.step}'><figcaption>step {s.step}: "
+                     f"<b>{html.escape(s.text)}</b><br>t {s.t:.1f} s, dt {s.dt:.1f} s"
+                     f"{' (estimated)' if s.dt_estimated else ''}, changed "
+                     f"{100 * s.changed_fraction:.1f}%</figcaption></figure>")
     parts.append("</div>")
-    rejected = doc.get("rejected") or []
+    rejected = doc.rejected
     parts.append(f"<h3>Rejected frames ({len(rejected)})</h3>")
     if rejected:
         parts.append("<table><tr><th>t (s)</th><th>reason</th></tr>")
@@ -73,15 +72,14 @@ def _painting_section(doc: dict[str, Any], out: Path, folder: str) -> str:
 
 def write_preview(annotations: str | os.PathLike, out_dir: str | os.PathLike, max_paintings: int = 50) -> Path:
     """Write ``<out_dir>/index.html`` and its thumbnails (folder replaced atomically)."""
-    docs = [load_steps(p) for p in sorted(Path(annotations).glob(f"*/{STEPS_NAME}"))
-            if not p.parent.name.startswith(("_", "."))][:max_paintings]
+    docs = [StepsDoc.read(p) for p in steps_files(annotations)[:max_paintings]]
     if not docs:
         raise NoItems(f"{annotations}: no annotated paintings to preview (expected <id>/steps.json from `annotate`)")
     out_dir = Path(out_dir)
     with atomic_dir(out_dir, writer="preview") as tmp:
         sections = [_painting_section(doc, tmp, f"p{i:03d}") for i, doc in enumerate(docs)]
-        index = "".join(f"<li><a href='#{html.escape(d['painting_id'])}'>{html.escape(d['painting_id'])}</a> "
-                        f"({len(d['steps'])} steps, {html.escape(d['origin'])})</li>" for d in docs)
+        index = "".join(f"<li><a href='#{html.escape(d.painting_id)}'>{html.escape(d.painting_id)}</a> "
+                        f"({len(d.steps)} steps, {html.escape(d.origin)})</li>" for d in docs)
         page = (f"<!doctype html><html><head><meta charset='utf-8'><title>Annotation preview</title>"
                 f"<style>{STYLE}</style></head><body><h1>Annotation preview: {len(docs)} paintings</h1>"
                 f"<p class='meta'>Red tint: difference mask of the step.</p><ul>{index}</ul>"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Mapping
 
-SPLITS = ("train", "validation", "test")
+from ..records.dataset import SPLITS
 
 
 def assign_split(painting_id: str, ratios: Mapping[str, float], hint: str = "auto", seed: int = 0) -> str:

@@ -4,16 +4,17 @@ They stand in for real recordings in the default pipeline and in every test.
 """
 
 from .painting import LAYER_NAMES, Landscape, PaintingCanvas, make_landscape
-from .uri import SampleURI, is_sample_uri, parse_sample_uri
-from .video import SampleSpec, generate_sample_video, generate_still
+from .uri import STILL_WIDTH, SampleURI, StillsURI, is_sample_uri, parse_sample_uri, parse_stills_uri
+from .video import SampleSpec, generate_sample_video, generate_still, still_landscape
 
 __all__ = [
-    "LAYER_NAMES", "Landscape", "PaintingCanvas", "SampleSpec", "SampleURI", "generate_sample_video",
-    "generate_still", "is_sample_uri", "make_landscape", "parse_sample_uri", "write_stills",
+    "LAYER_NAMES", "STILL_WIDTH", "Landscape", "PaintingCanvas", "SampleSpec", "SampleURI", "StillsURI",
+    "generate_sample_video", "generate_still", "is_sample_uri", "make_landscape", "parse_sample_uri",
+    "parse_stills_uri", "still_landscape", "write_stills",
 ]
 
 
-def write_stills(out_dir, seeds, width: int = 512):
+def write_stills(out_dir, seeds, width: int = STILL_WIDTH):
     """Write finished sample paintings ``still-<seed>.png`` for the synthesis stage."""
     from pathlib import Path
 

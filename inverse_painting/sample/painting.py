@@ -137,38 +137,57 @@ def make_landscape(seed: int, size: tuple[int, int] = (512, 384)) -> Landscape:
     w, h = size
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     horizon = h * rng.uniform(0.52, 0.62)
-    layers: list[Layer] = []
+    # Back to front; each part draws from the seed's random stream in turn.
+    layers = _sky(rng, yy, horizon) + _mountains(rng, yy, horizon)
+    layers.append(_water(rng, yy, horizon))
+    layers.append(_trees(rng, (h, w), horizon))
+    grass, grass_edge = _grass(rng, yy, xx)
+    layers += [grass, _details(rng, (h, w), grass_edge)]
+    layers = [la for la in layers if la.mask.any()]
+    for idx, layer in enumerate(layers):
+        layer.strokes = _strokes_for(layer, idx, rng)
+    return Landscape(seed, size, layers)
 
-    # Sky: the whole canvas above the horizon (and a little below: painters overlap).
+
+def _sky(rng: np.random.Generator, yy: np.ndarray, horizon: float) -> list[Layer]:
+    """Sky (the whole canvas above the horizon, and a little below: painters overlap) and clouds."""
+    h, w = yy.shape
     sky_top = np.array(rng.choice([[40, 90, 170], [70, 110, 190], [120, 80, 150]]), np.float32)
     sky_low = np.array(rng.choice([[200, 215, 235], [250, 200, 150], [240, 170, 140]]), np.float32)
     sky = _finish(_gradient(h, w, sky_top, sky_low, 0.0, horizon / h), rng, 6)
-    layers.append(Layer("sky", yy < horizon + 0.04 * h, sky))
-
     # Clouds: thresholded smooth noise, bright with grey undersides.
     cloud_field = _smooth_noise(rng, (h, w), 7) + 0.6 * _smooth_noise(rng, (h, w), 16)
     cloud_mask = (cloud_field > 0.55) & (yy < horizon * 0.75)
     shade = np.clip((_smooth_noise(rng, (h, w), 10) + 1) / 2, 0, 1)[..., None]
     clouds = _finish(255 * (0.93 - 0.18 * shade) * np.ones((h, w, 3), np.float32), rng, 5)
-    layers.append(Layer("clouds", cloud_mask, clouds))
+    return [Layer("sky", yy < horizon + 0.04 * h, sky), Layer("clouds", cloud_mask, clouds)]
 
-    # Far and near mountains: ridges above the horizon.
+
+def _mountains(rng: np.random.Generator, yy: np.ndarray, horizon: float) -> list[Layer]:
+    """Far and near mountains: ridges above the horizon."""
+    h, w = yy.shape
     far_ridge = _ridge(rng, w, horizon - 0.22 * h, 0.10 * h)
     far = _gradient(h, w, np.array([120, 130, 165], np.float32), np.array([160, 170, 195], np.float32),
                     0.25, horizon / h)
-    layers.append(Layer("mountains_far", (yy > far_ridge[None, :]) & (yy < horizon + 2), _finish(far, rng, 8)))
+    far_layer = Layer("mountains_far", (yy > far_ridge[None, :]) & (yy < horizon + 2), _finish(far, rng, 8))
     near_ridge = _ridge(rng, w, horizon - 0.12 * h, 0.08 * h)
     near_col = np.array(rng.choice([[70, 85, 80], [85, 75, 95], [60, 80, 100]]), np.float32)
     near = _gradient(h, w, near_col * 1.2, near_col * 0.8, 0.3, horizon / h)
-    layers.append(Layer("mountains", (yy > near_ridge[None, :]) & (yy < horizon + 2), _finish(near, rng, 10)))
+    return [far_layer, Layer("mountains", (yy > near_ridge[None, :]) & (yy < horizon + 2), _finish(near, rng, 10))]
 
-    # Water: below the horizon, darker with depth, with horizontal ripples.
+
+def _water(rng: np.random.Generator, yy: np.ndarray, horizon: float) -> Layer:
+    """Below the horizon, darker with depth, with horizontal ripples."""
+    h, w = yy.shape
     ripples = 12 * np.sin(yy * 0.9 + 3 * _smooth_noise(rng, (h, w), 20))[..., None]
     water = _gradient(h, w, np.array([110, 150, 190], np.float32), np.array([40, 80, 120], np.float32),
                       horizon / h, 1.0) + ripples
-    layers.append(Layer("water", yy >= horizon - 1, _finish(water, rng, 5)))
+    return Layer("water", yy >= horizon - 1, _finish(water, rng, 5))
 
-    # Trees: conifers along the shore on one or both sides.
+
+def _trees(rng: np.random.Generator, shape: tuple[int, int], horizon: float) -> Layer:
+    """Conifers along the shore on one or both sides."""
+    h, w = shape
     tree_mask = np.zeros((h, w), np.uint8)
     n_trees = int(rng.integers(6, 12))
     for _ in range(n_trees):
@@ -179,16 +198,22 @@ def make_landscape(seed: int, size: tuple[int, int] = (512, 384)) -> Landscape:
         cv2.fillPoly(tree_mask, [pts], 1)
     tree_col = np.array([30, 70, 40], np.float32)
     trees = _finish(tree_col + 25 * _smooth_noise(rng, (h, w), 30)[..., None], rng, 8)
-    layers.append(Layer("trees", tree_mask.astype(bool), trees))
+    return Layer("trees", tree_mask.astype(bool), trees)
 
-    # Grass: a foreground bank with a ragged top edge.
+
+def _grass(rng: np.random.Generator, yy: np.ndarray, xx: np.ndarray) -> tuple[Layer, np.ndarray]:
+    """A foreground bank with a ragged top edge; returns the layer and that edge (y per column)."""
+    h, w = yy.shape
     grass_edge = _ridge(rng, w, h * rng.uniform(0.78, 0.86), 0.05 * h, octaves=5)
     grass_col = np.array(rng.choice([[90, 140, 60], [120, 150, 70], [70, 120, 55]]), np.float32)
     grass = _gradient(h, w, grass_col * 1.1, grass_col * 0.7, grass_edge.min() / h, 1.0)
     grass = grass + 18 * np.sin(xx * 1.7 + 4 * _smooth_noise(rng, (h, w), 25))[..., None]
-    layers.append(Layer("grass", yy > grass_edge[None, :], _finish(grass, rng, 6)))
+    return Layer("grass", yy > grass_edge[None, :], _finish(grass, rng, 6)), grass_edge
 
-    # Details: flowers and rocks in the grass.
+
+def _details(rng: np.random.Generator, shape: tuple[int, int], grass_edge: np.ndarray) -> Layer:
+    """Flowers and rocks in the grass."""
+    h, w = shape
     det_mask = np.zeros((h, w), np.uint8)
     det = np.zeros((h, w, 3), np.float32)
     for _ in range(int(rng.integers(25, 45))):
@@ -198,12 +223,7 @@ def make_landscape(seed: int, size: tuple[int, int] = (512, 384)) -> Landscape:
         col = rng.choice([[230, 220, 90], [220, 90, 110], [240, 240, 240], [120, 110, 100]])
         cv2.circle(det_mask, (int(x), int(y)), r, 1, -1)
         cv2.circle(det, (int(x), int(y)), r, [float(c) for c in col], -1)
-    layers.append(Layer("details", det_mask.astype(bool), np.clip(det, 0, 255).astype(np.uint8)))
-
-    layers = [la for la in layers if la.mask.any()]
-    for idx, layer in enumerate(layers):
-        layer.strokes = _strokes_for(layer, idx, rng)
-    return Landscape(seed, size, layers)
+    return Layer("details", det_mask.astype(bool), np.clip(det, 0, 255).astype(np.uint8))
 
 
 _STYLE = {  # stroke width (fraction of canvas width), direction, segment length fraction

@@ -7,12 +7,13 @@ and per-step ground-truth labels are exact.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..media.images import write_image
+from ..records import Keyframe, PaintingSequence, Rejection
 from .painting import blank_canvas, make_landscape
+from .video import ASPECTS
 
 SECONDS_PER_STROKE = 0.05  # a plausible painting pace; only dt depends on it
 
@@ -31,8 +32,6 @@ def write_sample_sequence(out_dir: str | Path, seed: int, *, width: int = 256, s
     Keyframe 0 is the blank canvas; each layer is split into ``steps_per_layer`` steps
     of equal stroke counts. Returns the ground-truth layer of each step.
     """
-    from .video import ASPECTS
-
     out = Path(out_dir)
     aspect = ASPECTS[seed % len(ASPECTS)]
     landscape = make_landscape(seed, (width, int(round(width / aspect))))
@@ -49,14 +48,8 @@ def write_sample_sequence(out_dir: str | Path, seed: int, *, width: int = 256, s
     for i, cut in enumerate(cuts):
         image = landscape.state(cut) if cut else blank_canvas(landscape.size)
         write_image(out / "keyframes" / f"{i:03d}.png", image)
-        keyframes.append({"index": i, "t": round(2.0 + cut * SECONDS_PER_STROKE, 3), "file": f"keyframes/{i:03d}.png"})
-    seq = {
-        "painting_id": out.name, "origin": origin, "source_url": f"sample://landscape/{seed}", "licence": licence,
-        "uploader": "inverse-painting sample world", "title": f"Sample landscape {seed}",
-        "split_hint": split_hint, "width": landscape.size[0], "height": landscape.size[1],
-        "keyframes": keyframes,
-        "rejected": [{"t": 3.0, "reason": "hand over canvas (occluder 5.0% of canvas)"}],
-    }
-    (out / "sequence.json").write_text(json.dumps(seq, indent=1))
+        keyframes.append(Keyframe(i, round(2.0 + cut * SECONDS_PER_STROKE, 3), f"keyframes/{i:03d}.png"))
+    PaintingSequence(out.name, origin, out, keyframes, landscape.size[0], landscape.size[1],
+                     f"sample://landscape/{seed}", licence, "inverse-painting sample world", f"Sample landscape {seed}",
+                     split_hint, [Rejection(3.0, "hand over canvas (occluder 5.0% of canvas)")]).write()
     return SampleSequence(out, layers)
-

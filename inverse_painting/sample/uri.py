@@ -1,22 +1,34 @@
-"""``sample://`` URIs: a source that is generated, not downloaded.
+"""``sample://`` URIs: sources that are generated, not downloaded. One grammar, two kinds:
 
-``sample://landscape/7?duration=60&fps=10`` is the time-lapse of landscape seed 7.
+- ``sample://landscape/<seed>?duration=60&fps=10``: the painting time-lapse of landscape
+  ``seed`` (options: ``duration``, ``fps``, ``width``, ``crf``, ``intro``, ``outro``); fetch;
+- ``sample://stills?seeds=100-102&width=384`` (or ``?count=3&first=100``): finished still
+  paintings of those seeds (``width`` in pixels, default 512); synth.
+
+Seeds are written ``0,3,5``, ``100-102`` or a mix.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlparse
 
 from .video import SampleSpec
 
 SCHEME = "sample"
+KINDS = {"landscape": "sample://landscape/<seed>?duration=60&fps=10 (a time-lapse)",
+         "stills": "sample://stills?seeds=100-102&width=384 (finished paintings)"}
 _SPEC_FIELDS = {"duration": ("duration_s", float), "fps": ("fps", float), "width": ("canvas_width", int),
                 "crf": ("crf", int), "intro": ("intro_s", float), "outro": ("outro_s", float)}
+_STILLS_FIELDS = {"seeds": ("seeds", None), "count": ("count", int), "first": ("first", int), "width": ("width", int)}
+STILL_WIDTH = 512  # default width of a still, pixels
 
 
 @dataclass(frozen=True)
 class SampleURI:
+    """A sample time-lapse: ``sample://landscape/<seed>?...``."""
+
     kind: str
     spec: SampleSpec
 
@@ -25,30 +37,77 @@ class SampleURI:
         return f"sample-{self.kind}-{self.spec.seed:04d}"
 
 
+@dataclass(frozen=True)
+class StillsURI:
+    """Finished sample paintings: ``sample://stills?seeds=...&width=...``."""
+
+    seeds: tuple[int, ...]
+    width: int = STILL_WIDTH
+
+    @staticmethod
+    def item_id(seed: int) -> str:
+        return f"sample-still-{seed:04d}"
+
+    @staticmethod
+    def of(seed: int, width: int) -> str:
+        """The URI of one still (its provenance)."""
+        return f"{SCHEME}://stills?seeds={seed}&width={width}"
+
+
 def is_sample_uri(text: str) -> bool:
     return str(text).startswith(f"{SCHEME}://")
 
 
-def parse_sample_uri(text: str) -> SampleURI:
-    """Parse a sample URI; raise ValueError saying what is wrong."""
+def _split(text: str, kind: str) -> tuple[str, dict[str, str]]:
+    """The path and options of a sample URI of ``kind``; ValueError saying what is wrong."""
     u = urlparse(text)
     if u.scheme != SCHEME:
         raise ValueError(f"{text!r}: not a {SCHEME}:// URI")
-    if u.netloc != "landscape":
-        raise ValueError(f"{text!r}: unknown sample kind {u.netloc!r} (known: landscape)")
-    seed_text = u.path.strip("/")
+    if u.netloc not in KINDS:
+        raise ValueError(f"{text!r}: unknown sample kind {u.netloc!r} (known: {', '.join(KINDS)})")
+    if u.netloc != kind:
+        raise ValueError(f"{text!r}: expected {KINDS[kind]}, not sample://{u.netloc}")
+    return u.path.strip("/"), {k: v[-1] for k, v in parse_qs(u.query, strict_parsing=False).items()}
+
+
+def _options(text: str, query: dict[str, str], fields: dict[str, tuple[str, Callable[[str], Any] | None]]
+             ) -> dict[str, Any]:
+    out = {}
+    for key, value in query.items():
+        if key not in fields:
+            raise ValueError(f"{text!r}: unknown option {key!r} (known: {', '.join(fields)})")
+        name, cast = fields[key]
+        try:
+            out[name] = cast(value) if cast else value
+        except ValueError as exc:
+            kind = {int: "a whole number", float: "a number"}.get(cast, cast.__name__)
+            raise ValueError(f"{text!r}: option {key}={value!r} is not {kind}") from exc
+    return out
+
+
+def parse_sample_uri(text: str) -> SampleURI:
+    """Parse ``sample://landscape/<seed>?...``; raise ValueError saying what is wrong."""
+    seed_text, query = _split(text, "landscape")
     if not seed_text.isdigit():
         raise ValueError(f"{text!r}: expected sample://landscape/<seed> with an integer seed")
-    kwargs = {}
-    for key, values in parse_qs(u.query, strict_parsing=False).items():
-        if key not in _SPEC_FIELDS:
-            raise ValueError(f"{text!r}: unknown option {key!r} (known: {', '.join(_SPEC_FIELDS)})")
-        name, cast = _SPEC_FIELDS[key]
+    return SampleURI("landscape", SampleSpec(seed=int(seed_text), **_options(text, query, _SPEC_FIELDS)))
+
+
+def parse_stills_uri(text: str) -> StillsURI:
+    """Parse ``sample://stills?seeds=...&width=...`` (or ``count``/``first``); ValueError when wrong."""
+    path, query = _split(text, "stills")
+    if path:
+        raise ValueError(f"{text!r}: expected {KINDS['stills']}; seeds go in ?seeds=")
+    options = _options(text, query, _STILLS_FIELDS)
+    if "seeds" in options:
         try:
-            kwargs[name] = cast(values[-1])
-        except ValueError as exc:
-            raise ValueError(f"{text!r}: option {key}={values[-1]!r} is not a {cast.__name__}") from exc
-    return SampleURI(u.netloc, SampleSpec(seed=int(seed_text), **kwargs))
+            seeds = parse_seeds(options["seeds"])
+        except ValueError:
+            raise ValueError(f"{text!r}: seeds={options['seeds']!r} is not like '0,3,5' or '100-102'") from None
+    else:
+        first = options.get("first", 100)
+        seeds = list(range(first, first + options.get("count", 3)))
+    return StillsURI(tuple(seeds), options.get("width", STILL_WIDTH))
 
 
 def parse_seeds(text: str) -> list[int]:

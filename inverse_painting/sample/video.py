@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from ..media.video import VideoWriter
-from .painting import PaintingCanvas, make_landscape
+from .painting import Landscape, PaintingCanvas, make_landscape
 from .scene import (FRAME_SIZE, SKIN_TONES, Camera, Hand, apply_h, apply_lighting, canvas_world_quad,
                     lerp_camera, make_background, polygon_mask, title_card)
 
@@ -141,92 +141,104 @@ def _camera_path(spec: SampleSpec, n: int, world_quad: np.ndarray, rng: np.rando
     return cams, segments, (move_start, move_start + move_len)
 
 
-def generate_sample_video(out_dir: str | Path, spec: SampleSpec, progress: bool = False) -> dict:
-    """Render, encode and describe one sample video into ``out_dir``; return the ground truth."""
-    out_dir = Path(out_dir)
-    (out_dir / "states").mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng([spec.seed, 1701])
+@dataclass
+class _Shoot:
+    """Everything one video fixes before its first frame: painting, studio, cameras, painter."""
+
+    spec: SampleSpec
+    landscape: Landscape
+    size: tuple[int, int]  # canvas (width, height)
+    aspect: float
+    names: list[str]
+    counts: list[int]
+    plan: list[FramePlan]
+    background: np.ndarray
+    world_quad: np.ndarray
+    cams: list[Camera]
+    segments: list[int]
+    move: tuple[int, int]
+    skin: tuple[int, int, int]
+    phase_light: np.ndarray
+    title: str
+    H_world: np.ndarray  # painting pixels -> world
+    canvas: PaintingCanvas
+    angle: float = 40.0  # the brush's angle, drifting from stroke to stroke
+
+
+def _set_up(spec: SampleSpec, rng: np.random.Generator) -> _Shoot:
+    """Draw everything fixed for the video, in the order the seed's random stream gives it."""
     aspect = ASPECTS[spec.seed % len(ASPECTS)]
     size = (spec.canvas_width, int(round(spec.canvas_width / aspect)))
     landscape = make_landscape(spec.seed, size)
     names = [la.name for la in landscape.layers]
     counts = [len(la.strokes) for la in landscape.layers]
     plan = plan_timeline(spec, names, counts, rng)
-    n = len(plan)
     background = make_background(rng)
     world_quad = canvas_world_quad(rng, aspect)
-    cams, segments, move = _camera_path(spec, n, world_quad, rng)
+    cams, segments, move = _camera_path(spec, len(plan), world_quad, rng)
     skin = SKIN_TONES[int(rng.integers(len(SKIN_TONES)))]
     phase_light = rng.uniform(0, 2 * math.pi, 4)
-    title = f"Landscape No. {spec.seed}"
-
     pw, ph = size
     src = np.array([[0, 0], [pw, 0], [pw, ph], [0, ph]], np.float32)
     H_world = cv2.getPerspectiveTransform(src, world_quad.astype(np.float32)).astype(np.float64)
-    canvas = PaintingCanvas(landscape)
-    strokes = landscape.strokes
-    w, h = FRAME_SIZE
-    frames_gt, states = [], []
-    angle = 40.0
-    writer = VideoWriter(out_dir / "video.mp4", FRAME_SIZE, spec.fps, crf=spec.crf)
-    iterator = range(n)
-    if progress:
-        from tqdm.auto import tqdm
+    return _Shoot(spec, landscape, size, aspect, names, counts, plan, background, world_quad, cams, segments, move,
+                  skin, phase_light, f"Landscape No. {spec.seed}", H_world, PaintingCanvas(landscape))
 
-        iterator = tqdm(iterator, desc=f"sample {spec.seed}", unit="frame")
-    last_state_done = -1
-    for i in iterator:
-        p = plan[i]
-        t = p.t
-        gain = 1.0 + 0.035 * math.sin(2 * math.pi * t / spec.duration_s + phase_light[0])
-        tint = 1.0 + 0.015 * np.sin(2 * math.pi * t / spec.duration_s + phase_light[1:])
-        record = {"index": i, "t": t, "phase": p.phase, "layer": p.layer, "strokes_done": p.strokes_done,
-                  "quad": None, "occluded": False, "occluder_fraction": 0.0, "hand_box": None,
-                  "segment": None}
-        if p.phase in ("intro", "outro"):
-            frame = title_card(title if p.phase == "intro" else "Thanks for watching", t)
-        else:
-            canvas.advance(p.strokes_done)
-            C = cams[i].matrix()
-            frame = cv2.warpAffine(background, C[:2], FRAME_SIZE, flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_REFLECT)
-            quad = apply_h(C, world_quad)
-            qmask = polygon_mask(quad)
-            painted = cv2.warpPerspective(canvas.image, C @ H_world, FRAME_SIZE, flags=cv2.INTER_LINEAR)
-            frame[qmask] = painted[qmask]
-            record["quad"] = np.round(quad, 3).tolist()
-            record["segment"] = segments[i]
-            if p.hand:
-                stroke = strokes[p.stroke_index]
-                k = (i % 7) / 6.0  # the brush travels along the stroke
-                pt = stroke.points[0] * (1 - k) + stroke.points[-1] * k
-                tip = apply_h(C @ H_world, pt[None].astype(np.float64))[0]
-                angle = float(np.clip(angle + rng.normal(0, 3), 25, 65))
-                occ = Hand(tip, angle, skin, tuple(int(c) for c in landscape.layers[stroke.layer].texture[
-                    int(np.clip(pt[1], 0, ph - 1)), int(np.clip(pt[0], 0, pw - 1))])).draw(frame)
-                overlap = occ & qmask
-                frac = float(overlap.sum() / max(qmask.sum(), 1))
-                ys, xs = np.nonzero(occ)
-                record.update(occluded=frac > 0.001, occluder_fraction=round(frac, 5),
-                              hand_box=[int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1])
-        frame = apply_lighting(frame, gain, tint)
-        writer.write(frame)
-        frames_gt.append(record)
-        if abs(t - round(t)) < 0.5 / spec.fps and p.phase not in ("intro", "outro"):
-            name = f"states/t{int(round(t)):04d}.png"
-            if p.strokes_done != last_state_done:
-                cv2.imwrite(str(out_dir / name), cv2.cvtColor(canvas.image, cv2.COLOR_RGB2BGR))
-                last_state_done, last_name = p.strokes_done, name
-            states.append({"t": float(round(t)), "frame": i, "strokes_done": p.strokes_done, "file": last_name})
-    writer.close()
-    cv2.imwrite(str(out_dir / "final.png"), cv2.cvtColor(landscape.final(), cv2.COLOR_RGB2BGR))
 
+def _draw_hand(shoot: _Shoot, i: int, C: np.ndarray, frame: np.ndarray, qmask: np.ndarray,
+               rng: np.random.Generator) -> dict:
+    """Paint the hand holding the brush over ``frame``; return what it covers."""
+    p = shoot.plan[i]
+    pw, ph = shoot.size
+    stroke = shoot.canvas.strokes[p.stroke_index]
+    k = (i % 7) / 6.0  # the brush travels along the stroke
+    pt = stroke.points[0] * (1 - k) + stroke.points[-1] * k
+    tip = apply_h(C @ shoot.H_world, pt[None].astype(np.float64))[0]
+    shoot.angle = float(np.clip(shoot.angle + rng.normal(0, 3), 25, 65))
+    paint = shoot.landscape.layers[stroke.layer].texture[int(np.clip(pt[1], 0, ph - 1)), int(np.clip(pt[0], 0, pw - 1))]
+    occ = Hand(tip, shoot.angle, shoot.skin, tuple(int(c) for c in paint)).draw(frame)
+    overlap = occ & qmask
+    frac = float(overlap.sum() / max(qmask.sum(), 1))
+    ys, xs = np.nonzero(occ)
+    return {"occluded": frac > 0.001, "occluder_fraction": round(frac, 5),
+            "hand_box": [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]}
+
+
+def _film(shoot: _Shoot, i: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    """Frame ``i`` (lit, ready to encode) and its ground-truth record."""
+    p, spec = shoot.plan[i], shoot.spec
+    t = p.t
+    gain = 1.0 + 0.035 * math.sin(2 * math.pi * t / spec.duration_s + shoot.phase_light[0])
+    tint = 1.0 + 0.015 * np.sin(2 * math.pi * t / spec.duration_s + shoot.phase_light[1:])
+    record = {"index": i, "t": t, "phase": p.phase, "layer": p.layer, "strokes_done": p.strokes_done,
+              "quad": None, "occluded": False, "occluder_fraction": 0.0, "hand_box": None,
+              "segment": None}
+    if p.phase in ("intro", "outro"):
+        frame = title_card(shoot.title if p.phase == "intro" else "Thanks for watching", t)
+    else:
+        shoot.canvas.advance(p.strokes_done)
+        C = shoot.cams[i].matrix()
+        frame = cv2.warpAffine(shoot.background, C[:2], FRAME_SIZE, flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REFLECT)
+        quad = apply_h(C, shoot.world_quad)
+        qmask = polygon_mask(quad)
+        painted = cv2.warpPerspective(shoot.canvas.image, C @ shoot.H_world, FRAME_SIZE, flags=cv2.INTER_LINEAR)
+        frame[qmask] = painted[qmask]
+        record["quad"] = np.round(quad, 3).tolist()
+        record["segment"] = shoot.segments[i]
+        if p.hand:
+            record.update(_draw_hand(shoot, i, C, frame, qmask, rng))
+    return apply_lighting(frame, gain, tint), record
+
+
+def _ground_truth(shoot: _Shoot, frames_gt: list[dict], states: list[dict]) -> dict:
+    spec, n = shoot.spec, len(frames_gt)
     layer_spans = []
-    for name in names:
+    for name in shoot.names:
         idx = [f["index"] for f in frames_gt if f["layer"] == name]
-        layer_spans.append({"layer": name, "strokes": counts[names.index(name)],
+        layer_spans.append({"layer": name, "strokes": shoot.counts[shoot.names.index(name)],
                             "start_t": idx[0] / spec.fps, "end_t": (idx[-1] + 1) / spec.fps})
-    gt = {
+    return {
         "version": GT_VERSION,
         "spec": asdict(spec),
         "video": "video.mp4",
@@ -234,21 +246,56 @@ def generate_sample_video(out_dir: str | Path, spec: SampleSpec, progress: bool 
         "fps": spec.fps,
         "n_frames": n,
         "duration_s": n / spec.fps,
-        "canvas_size": list(size),
-        "aspect": aspect,
-        "n_strokes": landscape.n_strokes,
+        "canvas_size": list(shoot.size),
+        "aspect": shoot.aspect,
+        "n_strokes": shoot.landscape.n_strokes,
         "layers": layer_spans,
-        "camera_move": {"start_t": move[0] / spec.fps, "end_t": move[1] / spec.fps},
+        "camera_move": {"start_t": shoot.move[0] / spec.fps, "end_t": shoot.move[1] / spec.fps},
         "occluded_fraction": sum(f["occluded"] for f in frames_gt) / n,
         "states": states,
         "final": "final.png",
         "frames": frames_gt,
     }
+
+
+def generate_sample_video(out_dir: str | Path, spec: SampleSpec, progress: bool = False) -> dict:
+    """Render, encode and describe one sample video into ``out_dir``; return the ground truth."""
+    out_dir = Path(out_dir)
+    (out_dir / "states").mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([spec.seed, 1701])
+    shoot = _set_up(spec, rng)
+    frames_gt, states = [], []
+    writer = VideoWriter(out_dir / "video.mp4", FRAME_SIZE, spec.fps, crf=spec.crf)
+    iterator = range(len(shoot.plan))
+    if progress:
+        from tqdm.auto import tqdm
+
+        iterator = tqdm(iterator, desc=f"sample {spec.seed}", unit="frame")
+    last_state_done = -1
+    for i in iterator:
+        p = shoot.plan[i]
+        frame, record = _film(shoot, i, rng)
+        writer.write(frame)
+        frames_gt.append(record)
+        if abs(p.t - round(p.t)) < 0.5 / spec.fps and p.phase not in ("intro", "outro"):
+            name = f"states/t{int(round(p.t)):04d}.png"
+            if p.strokes_done != last_state_done:
+                cv2.imwrite(str(out_dir / name), cv2.cvtColor(shoot.canvas.image, cv2.COLOR_RGB2BGR))
+                last_state_done, last_name = p.strokes_done, name
+            states.append({"t": float(round(p.t)), "frame": i, "strokes_done": p.strokes_done, "file": last_name})
+    writer.close()
+    cv2.imwrite(str(out_dir / "final.png"), cv2.cvtColor(shoot.landscape.final(), cv2.COLOR_RGB2BGR))
+    gt = _ground_truth(shoot, frames_gt, states)
     (out_dir / "ground_truth.json").write_text(json.dumps(gt, indent=1))
     return gt
 
 
+def still_landscape(seed: int, width: int = 512) -> Landscape:
+    """The landscape a still of ``seed`` shows (its aspect ratio from the seed)."""
+    aspect = ASPECTS[seed % len(ASPECTS)]
+    return make_landscape(seed, (width, int(round(width / aspect))))
+
+
 def generate_still(seed: int, width: int = 512) -> np.ndarray:
     """A finished sample painting (RGB uint8) for the synthesis stage."""
-    aspect = ASPECTS[seed % len(ASPECTS)]
-    return make_landscape(seed, (width, int(round(width / aspect)))).final()
+    return still_landscape(seed, width).final()

@@ -19,10 +19,14 @@ _LAZY = {
     "SynthConfig": ".config", "StrokeParams": ".strokes", "render": ".renderer", "StrokeCanvas": ".renderer",
     "decompose": ".decompose", "Decomposition": ".decompose", "render_process": ".process",
     "PaintingProcess": ".process", "load_depth_backend": ".depth", "PriorDepth": ".depth",
+    "DEPTH_BACKENDS": ".depth", "IMAGE_SOURCES": ".sources", "image_source": ".sources",
     "synth_item": ".stage", "synth_items": ".stage",
 }
+# The stroke-process baseline evaluation scores the model against: the quick setting with
+# 600 strokes (what it has always been scored with), unless a config is given.
+BASELINE_STROKES = 600
 
-__all__ = sorted([*_LAZY, "stroke_process", "stroke_process_full"])
+__all__ = sorted([*_LAZY, "BASELINE_STROKES", "stroke_process", "stroke_process_full"])
 
 
 def __getattr__(name: str) -> Any:
@@ -34,15 +38,15 @@ def __getattr__(name: str) -> Any:
 def stroke_process_full(image: np.ndarray, n_frames: int, config=None):
     """Decompose ``image`` and render ``n_frames`` process frames at the image's own size.
 
-    Returns ``(decomposition, process)``. ``config`` is a :class:`SynthConfig`, a mapping of
-    its fields, or None for the defaults.
+    Returns ``(decomposition, process)``. ``config`` is a :class:`SynthConfig`; None is the
+    defaults with :data:`BASELINE_STROKES` strokes.
     """
     from .config import SynthConfig
     from .decompose import decompose, working_image
     from .depth import load_depth_backend
     from .process import render_process
 
-    cfg = config if isinstance(config, SynthConfig) else SynthConfig.from_mapping(config)
+    cfg = config if config is not None else SynthConfig(strokes=BASELINE_STROKES)
     work = working_image(np.asarray(image, np.uint8)[..., :3], cfg.size)
     depth = load_depth_backend(cfg.depth_backend, cfg.depth_model).predict([work])[0]
     dec = decompose(work, depth, cfg)

@@ -1,31 +1,44 @@
-"""Parameters of stroke synthesis, one typed record shared by library, stage and CLI."""
+"""The ``synth`` stage's settings: one frozen record shared by the stage, the library and the CLI."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
-from .depth import DEFAULT_DEPTH_MODEL
+from ..config import EXECUTION_KEYS, Execution
+
+DEFAULT_DEPTH_MODEL = "depth-anything/Depth-Anything-V2-Small-hf"
+# Where the images come from and how the process is shown: they do not change the strokes.
+STAGE_KEYS = ("input", "out", "dataset_split", "dataset_column", "limit", "video_fps", "gif")
 
 
-@dataclass
-class SynthConfig:
-    """How an image becomes an ordered stroke process.
+@dataclass(frozen=True)
+class SynthConfig(Execution):
+    """How images become ordered stroke processes (params.yaml ``synth:``).
 
-    The defaults are the quick setting the pipeline runs on sample stills (256 px, 600
-    strokes, a few seconds per image on 2 cores). The quality setting used for the figures
-    in the README is ``size=512, strokes=2000``.
+    The defaults are the quick setting of the default run (256 px, 800 strokes, a few seconds
+    per image on 2 cores). The quality setting used for the figures in the README is
+    ``size=512, strokes=2000``.
     """
 
+    # Input: sample stills (``sample://stills?seeds=100-102&width=384``), an image folder or
+    # file, or a Hugging Face image dataset (``hf://<id or folder>``; split, column, limit).
+    input: str = "sample://stills?seeds=100-102&width=384"
+    out: str = "data/synth"
+    dataset_split: str = "train"  # hf:// inputs
+    dataset_column: str = "image"  # hf:// inputs
+    limit: int = 0  # use at most this many images (0: all); folders and hf:// datasets
     size: int = 256  # long side of the working canvas, pixels
-    strokes: int = 600  # total stroke budget
+    strokes: int = 800  # total stroke budget
     pass_widths: tuple[float, ...] = (0.09, 0.045, 0.022, 0.011)  # brush width per pass / long side
     pass_shares: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4)  # share of the budget per pass
     steps: tuple[int, ...] = (60, 50, 40, 40)  # Adam steps per pass
     layers: int = 4  # depth layers painted far to near
-    order: str = "layers"  # "layers": each layer coarse-to-fine; "passes": each pass far-to-near
+    order: Literal["layers", "passes"] = "layers"  # layers: each layer coarse to fine; passes: each pass far to near
     softness: float = 0.5  # edge softness of a stroke, pixels of the working canvas
-    optimise_brush_px: float = 12.0  # coarse passes are optimised on a canvas scaled so brushes are this wide
+    # Coarse passes are optimised on a canvas scaled so brushes are this wide (pixels; kept as
+    # written, so 12 stays 12 in synth.json).
+    optimise_brush_px: int | float = 12.0
     lr_position: float = 0.04  # Adam step for control points, in brush widths
     lr_width: float = 0.03  # Adam step for width, in brush widths
     lr_color: float = 0.03
@@ -38,16 +51,16 @@ class SynthConfig:
     region_clusters: int = 6
     frames: int = 24  # keyframes of the process (the last is the finished image)
     seconds_per_stroke: float = 0.5  # synthetic time of an average stroke
-    depth_backend: str = "prior"  # prior | depth-anything
+    depth_backend: Literal["prior", "depth-anything"] = "prior"  # prior: offline; depth-anything: a model
     depth_model: str = DEFAULT_DEPTH_MODEL  # Hub id or local folder (depth-anything)
     threads: int = 1  # torch threads while decomposing: the tensors are small, more threads mostly wait
     seed: int = 0
+    video_fps: float = 4.0  # process.mp4 / process.gif
+    gif: bool = True  # also write process.gif
 
     def __post_init__(self) -> None:
-        self.pass_widths = tuple(float(x) for x in self.pass_widths)
-        self.pass_shares = tuple(float(x) for x in self.pass_shares)
-        steps = self.steps if isinstance(self.steps, (list, tuple)) else [self.steps] * len(self.pass_widths)
-        self.steps = tuple(int(x) for x in steps)
+        for name, cast in (("pass_widths", float), ("pass_shares", float), ("steps", int)):
+            object.__setattr__(self, name, tuple(cast(x) for x in getattr(self, name)))
         if not (len(self.pass_widths) == len(self.pass_shares) == len(self.steps)):
             raise ValueError("pass_widths, pass_shares and steps need one entry per pass")
         if self.order not in ("layers", "passes"):
@@ -55,11 +68,8 @@ class SynthConfig:
         if self.size < 16 or self.strokes < 1 or self.frames < 1 or self.layers < 1:
             raise ValueError("size >= 16, strokes >= 1, frames >= 1 and layers >= 1 are required")
 
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any] | None) -> "SynthConfig":
-        """Build from a params mapping, ignoring keys that are not synthesis settings."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in (values or {}).items() if k in names})
+    def process_settings(self) -> dict[str, Any]:
+        """The settings that decide the strokes and the process (``synth.json``'s ``config``)."""
+        skip = set(STAGE_KEYS) | set(EXECUTION_KEYS)
+        return {k: v for k, v in asdict(self).items() if k not in skip}
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)

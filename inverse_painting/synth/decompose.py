@@ -273,45 +273,78 @@ def _decompose(image: np.ndarray, depth: np.ndarray, cfg: SynthConfig) -> Decomp
     depth_map = cv2.resize(depth.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
     layer_map = depth_layers(depth_map, cfg.layers)
     region_map, region_colours = colour_clusters(target_u8, cfg.region_clusters, cfg.seed)
-    placer = _Placer(target_u8, rng)
-    lpips = _load_lpips(cfg)
+    painter = _GroupPainter(cfg, target_u8, layer_map, region_map, _Placer(target_u8, rng), _load_lpips(cfg))
+    groups, plan = _plan(cfg, target_u8, layer_map)
+    bar = item_progress(len(groups), "synth passes", "pass")
+    for layer, p in groups:
+        bar.update(1)
+        if plan[(layer, p)]:
+            painter.paint(layer, p, plan[(layer, p)])
+    bar.close()
+    strokes = StrokeParams.concat(painter.parts)
+    final = (painter.canvas.clamp(0, 1) * 255 + 0.5).to(torch.uint8).numpy()
+    layer_idx, pass_idx, region_idx = (np.concatenate([group[i] for group in painter.labels]) if painter.labels
+                                       else np.zeros(0, np.int64) for i in range(3))
+    return Decomposition(strokes, layer_idx, pass_idx, region_idx, stroke_depth(strokes, depth_map),
+                         target_u8, final, depth_map, layer_map, region_map, region_colours, cfg.softness,
+                         time.perf_counter() - start, painter.report)
 
-    per_layer = layer_budget(target_u8, layer_map, cfg.layers, cfg.strokes)
+
+def _plan(cfg: SynthConfig, target: np.ndarray, layer_map: np.ndarray
+          ) -> tuple[list[tuple[int, int]], dict[tuple[int, int], int]]:
+    """The (layer, pass) groups in painting order, and the strokes of each."""
+    per_layer = layer_budget(target, layer_map, cfg.layers, cfg.strokes)
     plan = {(layer, p): n for layer in range(cfg.layers)
             for p, n in enumerate(allocate(per_layer[layer], list(cfg.pass_shares)))}
     if cfg.order == "layers":
         groups = [(layer, p) for layer in range(cfg.layers) for p in range(len(cfg.pass_widths))]
     else:
         groups = [(layer, p) for p in range(len(cfg.pass_widths)) for layer in range(cfg.layers)]
+    return groups, plan
 
-    target = torch.from_numpy(target_u8.astype(np.float32) / 255)
-    canvas = torch.ones(h, w, 3)
-    layer_t = torch.from_numpy(layer_map.astype(np.int64))
-    started = torch.zeros(cfg.layers, dtype=torch.bool)
-    parts: list[StrokeParams] = []
-    labels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-    report = []
-    long_side = max(h, w)
-    bar = item_progress(len(groups), "synth passes", "pass")
-    for layer, p in groups:
-        bar.update(1)
-        n = plan[(layer, p)]
-        if n == 0:
-            continue
-        started[layer] = True
-        group_start = time.perf_counter()
-        loss_mask = started[layer_t].float()
-        brush = max(1.5, cfg.pass_widths[p] * long_side)
+
+class _GroupPainter:
+    """Places, optimises and renders one (layer, pass) group after another onto one canvas."""
+
+    def __init__(self, cfg: SynthConfig, target: np.ndarray, layer_map: np.ndarray, region_map: np.ndarray,
+                 placer: _Placer, lpips):
+        self.cfg, self.layer_map, self.region_map, self.placer, self.lpips = cfg, layer_map, region_map, placer, lpips
+        h, w = target.shape[:2]
+        self.size, self.long_side = (h, w), max(h, w)
+        self.target = torch.from_numpy(target.astype(np.float32) / 255)
+        self.canvas = torch.ones(h, w, 3)
+        self.layer_t = torch.from_numpy(layer_map.astype(np.int64))
+        self.started = torch.zeros(cfg.layers, dtype=torch.bool)
+        self.parts: list[StrokeParams] = []
+        self.labels: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.report: list[dict[str, Any]] = []
+
+    def _brush(self, layer: int, p: int, n: int) -> float:
+        brush = max(1.5, self.cfg.pass_widths[p] * self.long_side)
         if p == 0:  # the first pass must be able to cover its layer, however small the budget
-            area = float((layer_map == layer).sum())
+            area = float((self.layer_map == layer).sum())
             brush = max(brush, float(np.sqrt(FIRST_PASS_COVERAGE * area / (n * MEAN_STROKE_ASPECT))))
-        error = ((canvas - target) ** 2).sum(-1).numpy()
-        centres = placer.centres(error, (layer_map == layer).astype(np.float32), n, brush)
-        region = region_map[np.clip(centres[:, 1].astype(int), 0, h - 1), np.clip(centres[:, 0].astype(int), 0, w - 1)]
+        return brush
+
+    def _place(self, layer: int, n: int, brush: float) -> tuple[StrokeParams, np.ndarray]:
+        """New strokes where the layer's error is highest, and the colour region under each."""
+        (h, w), cfg = self.size, self.cfg
+        error = ((self.canvas - self.target) ** 2).sum(-1).numpy()
+        centres = self.placer.centres(error, (self.layer_map == layer).astype(np.float32), n, brush)
+        region = self.region_map[np.clip(centres[:, 1].astype(int), 0, h - 1),
+                                 np.clip(centres[:, 0].astype(int), 0, w - 1)]
         if cfg.group_by_region:  # one colour region after another, each in reading order
             order = np.lexsort((centres[:, 0], centres[:, 1] // max(brush * 2, 1), region))
             centres, region = centres[order], region[order]
-        strokes = placer.strokes(centres, brush)
+        return self.placer.strokes(centres, brush), region
+
+    def paint(self, layer: int, p: int, n: int) -> None:
+        (h, w), cfg = self.size, self.cfg
+        self.started[layer] = True
+        group_start = time.perf_counter()
+        loss_mask = self.started[self.layer_t].float()
+        brush = self._brush(layer, p, n)
+        strokes, region = self._place(layer, n, brush)
         # Broad strokes need no full resolution: optimise them on a smaller canvas (cost
         # grows with painted pixels) and scale them back.
         scale = min(1.0, cfg.optimise_brush_px / brush)
@@ -319,31 +352,22 @@ def _decompose(image: np.ndarray, depth: np.ndarray, cfg: SynthConfig) -> Decomp
             small = (max(8, round(h * scale)), max(8, round(w * scale)))
             factor = small[1] / w
             strokes = strokes.scaled(factor)
-            first, last = _optimise(strokes, _resize(canvas, small), _resize(target, small),
+            first, last = _optimise(strokes, _resize(self.canvas, small), _resize(self.target, small),
                                     _resize(loss_mask[..., None], small)[..., 0],
                                     _resize((1 - loss_mask)[..., None], small)[..., 0],
-                                    brush * factor, cfg.steps[p], cfg, lpips)
+                                    brush * factor, cfg.steps[p], cfg, self.lpips)
             strokes = strokes.scaled(1 / factor)
         else:
-            first, last = _optimise(strokes, canvas, target, loss_mask, 1 - loss_mask, brush, cfg.steps[p],
-                                    cfg, lpips)
+            first, last = _optimise(strokes, self.canvas, self.target, loss_mask, 1 - loss_mask, brush, cfg.steps[p],
+                                    cfg, self.lpips)
         with torch.no_grad():
-            canvas = render(strokes, (h, w), canvas, softness=cfg.softness)
-        parts.append(strokes.detach())
-        labels.append((np.full(n, layer), np.full(n, p), region.astype(np.int64)))
-        report.append({"layer": layer, "pass": p, "strokes": n, "brush_px": round(brush, 2),
-                       "mse_before": round(first, 6), "mse_after": round(last, 6),
-                       "seconds": round(time.perf_counter() - group_start, 3)})
+            self.canvas = render(strokes, (h, w), self.canvas, softness=cfg.softness)
+        self.parts.append(strokes.detach())
+        self.labels.append((np.full(n, layer), np.full(n, p), region.astype(np.int64)))
+        self.report.append({"layer": layer, "pass": p, "strokes": n, "brush_px": round(brush, 2),
+                            "mse_before": round(first, 6), "mse_after": round(last, 6),
+                            "seconds": round(time.perf_counter() - group_start, 3)})
         log.debug("layer %d pass %d: %d strokes, mse %.5f -> %.5f", layer, p, n, first, last)
-
-    bar.close()
-    strokes = StrokeParams.concat(parts)
-    final = (canvas.clamp(0, 1) * 255 + 0.5).to(torch.uint8).numpy()
-    layer_idx, pass_idx, region_idx = (np.concatenate([group[i] for group in labels]) if labels
-                                       else np.zeros(0, np.int64) for i in range(3))
-    return Decomposition(strokes, layer_idx, pass_idx, region_idx, stroke_depth(strokes, depth_map),
-                         target_u8, final, depth_map, layer_map, region_map, region_colours, cfg.softness,
-                         time.perf_counter() - start, report)
 
 
 def stroke_depth(strokes: StrokeParams, depth_map: np.ndarray, samples: int = 8) -> np.ndarray:

@@ -19,9 +19,9 @@ from typing import Protocol, Sequence
 import cv2
 import numpy as np
 
+from ..registry import Backend, Registry
+from .config import DEFAULT_DEPTH_MODEL
 from .regions import colour_segments
-
-DEFAULT_DEPTH_MODEL = "depth-anything/Depth-Anything-V2-Small-hf"
 
 
 class DepthBackend(Protocol):
@@ -113,17 +113,25 @@ class DepthAnythingDepth:
         return out  # type: ignore[return-value]
 
 
+def _depth_anything(model: str) -> DepthAnythingDepth:
+    return DepthAnythingDepth(model)
+
+
+DEPTH_BACKENDS = Registry("depth backend", [
+    Backend("prior", lambda model: PriorDepth(),
+            summary="offline prior: lower and finer is nearer, regions touching the top edge farthest"),
+    Backend("depth-anything", _depth_anything, requires=("torch", "transformers"), install="torch transformers",
+            summary="Depth Anything (V1/V2) through transformers: Hub id or local folder"),
+])
+
+
 @functools.lru_cache(maxsize=2)
 def load_depth_backend(backend: str = "prior", model: str = DEFAULT_DEPTH_MODEL) -> DepthBackend:
-    """``prior`` (offline, no weights) or ``depth-anything`` (``model``: Hub id or local dir).
+    """The depth backend ``backend`` names (``model``: the Hub id or folder depth-anything loads).
 
     Cached per process, so a stage worker loads the model once for all its items.
     """
-    if backend == "prior":
-        return PriorDepth()
-    if backend in ("depth-anything", "depth_anything"):
-        return DepthAnythingDepth(model)
-    raise ValueError(f"unknown depth backend {backend!r} (known: prior, depth-anything)")
+    return DEPTH_BACKENDS.build(backend, model)
 
 
 def depth_layers(depth: np.ndarray, n_layers: int) -> np.ndarray:

@@ -23,18 +23,3 @@ def order_depth_spearman(first_painted: np.ndarray, nearness: np.ndarray, max_pi
     if keep.size < 3 or np.ptp(t[keep]) == 0 or np.ptp(z[keep]) == 0:
         return float("nan")
     return float(spearmanr(t[keep], z[keep]).statistic)
-
-
-def sample_layer_rank(seed: int, size: tuple[int, int]) -> np.ndarray:
-    """(H, W) back-to-front layer index of a sample landscape (the topmost layer at each pixel).
-
-    The sample world paints its layers back to front, so the index is a depth rank.
-    """
-    from ..sample import make_landscape
-
-    land = make_landscape(seed, size)
-    w, h = size
-    rank = np.zeros((h, w), np.int32)
-    for index, layer in enumerate(land.layers):
-        rank[layer.mask] = index
-    return rank

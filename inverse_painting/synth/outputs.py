@@ -10,11 +10,11 @@ import numpy as np
 
 from ..media.images import write_gif, write_image
 from ..pipeline import atomic_path, atomic_write_json
+from ..records import SEQUENCE_NAME, Keyframe, PaintingSequence
 from .decompose import Decomposition
 from .process import PaintingProcess
 from .regions import colour_name, layer_names
 
-SEQUENCE_NAME = "sequence.json"
 # Per-step truth (stroke masks, layer, colour regions), named in sequence.json as ``step_truth``.
 TRUTH_NAME = "regions.json"
 
@@ -104,18 +104,13 @@ def write_painting(dest: Path, painting_id: str, dec: Decomposition, proc: Paint
     for k, (frame, mask, t, step) in enumerate(zip(proc.frames, proc.masks, proc.times, proc.steps)):
         write_image(dest / f"keyframes/{k:03d}.png", frame)
         write_image(dest / f"masks/{k:03d}.png", mask.astype(np.uint8) * 255)
-        keyframes.append({"index": k, "t": t, "file": f"keyframes/{k:03d}.png"})
+        keyframes.append(Keyframe(k, t, f"keyframes/{k:03d}.png"))
         step_rows.append({"index": k, "t": t, "mask": f"masks/{k:03d}.png", **step})
-    sequence = {
-        "painting_id": painting_id, "origin": "synthetic",
-        "source_url": provenance.get("source_url", ""), "licence": provenance.get("licence", ""),
-        "uploader": provenance.get("uploader", ""), "title": provenance.get("title", painting_id),
-        "split_hint": provenance.get("split_hint", "auto"), "width": w, "height": h,
-        # The process starts on a white canvas at t = 0, so step 0's interval is known too.
-        "start_t": 0.0, "step_truth": TRUTH_NAME,
-        "keyframes": keyframes, "rejected": [],
-    }
-    atomic_write_json(dest / SEQUENCE_NAME, sequence)
+    # The process starts on a white canvas at t = 0, so step 0's interval is known too.
+    PaintingSequence(painting_id, "synthetic", dest, keyframes, width=w, height=h,
+                     source_url=provenance.get("source_url", ""), licence=provenance.get("licence", ""),
+                     uploader=provenance.get("uploader", ""), title=provenance.get("title", painting_id),
+                     split_hint=provenance.get("split_hint", "auto"), start_t=0.0, step_truth=TRUTH_NAME).write(dest)
     n_layers = int(dec.layer_map.max()) + 1
     atomic_write_json(dest / TRUTH_NAME, {
         "layer_names": layer_names(n_layers),
