@@ -7,14 +7,34 @@ from __future__ import annotations
 import shutil
 
 from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
+from inverse_painting.painting.stage import PaintConfig, paint_item, paint_items
 from inverse_painting.pipeline import run_stage
 from inverse_painting.records import RawInfo
+
+TINY_PAINTER = dict(resolution=32, renderer_channels=(8, 16), mask_channels=(8, 16), head_channels=(8,),
+                    token_width=16)
 
 
 def _stages(root):
     """Run the per-item stages on ``root`` (the current folder); return their reports."""
     frames = FramesConfig(raw="raw", out="frames", rate=1.0, workers=1)
-    return {"frames": run_stage("frames", fetched_items(frames.raw), frames_item, frames.out, frames, progress=False)}
+    paint = PaintConfig(dataset="pairs", model="painter", out="paint", max_frames=1, sampler_steps=1,
+                        distance="delta-e")
+    return {"frames": run_stage("frames", fetched_items(frames.raw), frames_item, frames.out, frames, progress=False),
+            "paint": run_stage("paint", paint_items(paint.dataset, paint.split, paint.model), paint_item, paint.out,
+                               paint, progress=False)}
+
+
+def _paint_inputs(root) -> None:
+    """A tiny pairs dataset (one held-out painting) and a tiny untrained model."""
+    import torch
+
+    from inverse_painting.models.painting_model import PaintingModel
+    from inverse_painting.sample.pairs import write_sample_pairs_dataset
+
+    write_sample_pairs_dataset(root / "pairs", {"train": [1], "validation": [2]}, steps=2, size=(32, 24))
+    torch.manual_seed(0)
+    PaintingModel(vocabulary=["sky", "water"], **TINY_PAINTER).save_pretrained(root / "painter")
 
 
 def test_a_copied_checkout_redoes_nothing(tmp_path, short_sample, monkeypatch):
@@ -24,6 +44,7 @@ def test_a_copied_checkout_redoes_nothing(tmp_path, short_sample, monkeypatch):
     shutil.copy(video_dir / "video.mp4", first / "raw" / "clip" / "video.mp4")
     RawInfo("clip", "local:video.mp4#sha256=0", "local", "auto", "", "", "CC0-1.0", "", "clip", "", "video.mp4",
             20.0, 1280, 720, 5.0, "h264").write(first / "raw" / "clip")
+    _paint_inputs(first)
     monkeypatch.chdir(first)
     reports = _stages(first)
     assert all(r.ok == r.items and r.cached == 0 for r in reports.values())
