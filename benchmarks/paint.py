@@ -35,7 +35,8 @@ def main() -> None:
 
     from inverse_painting.painting import PaintSettings, load_painter, paint
     from inverse_painting.sample import make_landscape
-    from inverse_painting.training.trainer import TrainConfig, build_model
+    from inverse_painting.config import parse_config
+    from inverse_painting.training.config import TrainConfig, build_model
 
     torch.set_num_threads(args.threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"
@@ -44,7 +45,7 @@ def main() -> None:
     else:
         params = yaml.safe_load((ROOT / "params.yaml").read_text())["train"]
         torch.manual_seed(0)
-        model = build_model(TrainConfig.from_params(params), ["sky", "mountain", "water", "trees", "grass"])
+        model = build_model(parse_config(TrainConfig, params, "train"), ["sky", "mountain", "water", "trees", "grass"])
         model = model.to(device).eval()
     target = make_landscape(11, (512, 384)).final()
     figures: dict[str, float | int | str] = {"device": device if device == "cuda" else f"cpu x{args.threads} threads",

@@ -5,14 +5,14 @@ Resumes from the newest checkpoint of the same configuration. Multi-GPU:
 """
 
 from inverse_painting.pipeline import atomic_write_json
-from inverse_painting.training import TrainConfig, train
+from inverse_painting.training.config import TrainConfig
+from inverse_painting.training.trainer import train
 
-from .common import REPORTS, main, stage_params
+from .common import REPORTS, main, stage_config
 
 
 def run():
-    params = stage_params("train")
-    result = train(TrainConfig.from_params(params))
+    result = train(stage_config("train", TrainConfig))
     atomic_write_json(REPORTS / "train.json", {
         "steps": result.steps, "resumed_from": result.resumed_from, "seconds": round(result.seconds, 2),
         **{f"train_{k}": round(v, 5) for k, v in result.final.items()},

@@ -8,14 +8,14 @@ import sys
 from inverse_painting.pipeline import atomic_write_json
 from inverse_painting.weights import WeightsConfig, WeightsUnavailable, fetch_weights
 
-from .common import REPORTS, main, stage_params
+from .common import REPORTS, main, stage_config
 
 
 def run():
+    config = stage_config("weights", WeightsConfig)
     try:
-        config = WeightsConfig.from_params(stage_params("weights"))
         result = fetch_weights(config)
-    except (WeightsUnavailable, ValueError) as exc:  # ValueError: bad params, or weights not the pinned ones
+    except (WeightsUnavailable, ValueError) as exc:  # ValueError: weights found but not the pinned ones
         print("\n".join(f"error: {line}" for line in str(exc).splitlines()), file=sys.stderr)
         sys.exit(1)
     atomic_write_json(REPORTS / "weights.json", result.report())

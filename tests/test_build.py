@@ -106,7 +106,8 @@ def test_layout_and_load_dataset_round_trip(built):
 def test_synthetic_rows_carry_the_exact_truth(built, synth_painting):
     from datasets import load_dataset
 
-    from inverse_painting.training.data import PairsData, load_pairs
+    from inverse_painting.records import load_pairs
+    from inverse_painting.training.data import PairsData
 
     root, summary = built
     split = {e.painting_id: e.split for e in collect_paintings(build_config(root))}[synth_painting.name]

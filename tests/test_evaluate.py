@@ -92,7 +92,10 @@ def test_keyframe_folder_reads_times_from_names(tmp_path):
 
 def test_evaluate_stage_reports_model_and_baselines_side_by_side(tmp_path, monkeypatch):
     import inverse_painting.synth as synth
-    from inverse_painting.evaluation.stage import run_evaluation, table
+    from inverse_painting.config import parse_config
+    from inverse_painting.evaluation.config import EvaluateConfig
+    from inverse_painting.evaluation.report import table
+    from inverse_painting.evaluation.stage import run_evaluation
     from inverse_painting.models import PaintingModel
     from inverse_painting.sample.pairs import write_sample_pairs_dataset
 
@@ -106,10 +109,11 @@ def test_evaluate_stage_reports_model_and_baselines_side_by_side(tmp_path, monke
     seq = sample_process(seed=9, size=(60, 40), steps=3)
     for k, (f, t) in enumerate(zip(seq.frames[1:], seq.times[1:]), start=1):
         Image.fromarray(f).save(real / f"{k:02d}_t{int(t):04d}s.png")
-    params = {"dataset": str(ds), "split": "validation", "paint": str(tmp_path / "none"), "model": str(tmp_path / "model"),
-              "out": str(tmp_path / "eval"), "curves": str(tmp_path / "curves"), "real_sequence": str(real),
-              "interval": 20, "max_frames": 3, "sampler_steps": 1, "eval_long_side": 64, "baseline_frames": "auto",
-              "distance": "delta-e", "mask_backend": "lab"}
+    params = parse_config(EvaluateConfig, {
+        "dataset": str(ds), "split": "validation", "paint": str(tmp_path / "none"), "model": str(tmp_path / "model"),
+        "out": str(tmp_path / "eval"), "curves": str(tmp_path / "curves"), "real_sequence": str(real),
+        "interval": 20, "max_frames": 3, "sampler_steps": 1, "eval_long_side": 64, "baseline_frames": "auto",
+        "distance": "delta-e", "mask_backend": "lab"}, "evaluate")
     report = run_evaluation(params, tmp_path / "evaluate.json")
     assert json.loads((tmp_path / "evaluate.json").read_text()) == json.loads(json.dumps(report))
     assert report["baseline_frames"] == 4 and report["distance"] == "mean-delta-e/100"
@@ -130,7 +134,7 @@ def test_evaluate_stage_reports_model_and_baselines_side_by_side(tmp_path, monke
             assert 0 <= diagnostics["mask_recall"] <= 1 and -1 <= diagnostics["order_agreement"] <= 1
         assert methods["instant"]["diagnostics"]["generated_keyframes"] == 1
         assert methods["crossfade"]["diagnostics"]["generated_keyframes"] == 4
-    from inverse_painting.training import load_pairs
+    from inverse_painting.records import load_pairs
 
     real_duration = sum(load_pairs(ds, "validation")["dt"])
     assert report["validation"]["methods"]["crossfade"]["paper"]["dts_min"] == pytest.approx(

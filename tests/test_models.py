@@ -77,6 +77,20 @@ def test_training_losses_are_finite_and_reach_every_part():
         assert grads and any(g.abs().sum() > 0 for g in grads), part
 
 
+def test_samplers_are_chosen_by_name_and_an_unknown_one_lists_them():
+    from diffusers import DDIMScheduler, DPMSolverMultistepScheduler
+
+    from inverse_painting.models.sampler import SAMPLERS
+    from inverse_painting.registry import UnknownBackend
+
+    config = tiny_model().config
+    assert SAMPLERS.names() == ("ddim", "dpm")
+    assert isinstance(make_scheduler(config, "ddim"), DDIMScheduler)
+    assert isinstance(make_scheduler(config, "dpm"), DPMSolverMultistepScheduler)
+    with pytest.raises(UnknownBackend, match="unknown sampler 'euler'; choose one of ddim, dpm"):
+        make_scheduler(config, "euler")
+
+
 @pytest.mark.parametrize("sampler", ["ddim", "dpm"])
 def test_few_step_sampling_counts_passes_and_is_seeded(sampler):
     model = tiny_model().eval()

@@ -10,12 +10,16 @@ from inverse_painting.annotate.annotate import annotate_item, annotate_items
 from inverse_painting.annotate.config import AnnotateConfig
 from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
 from inverse_painting.media.images import write_image
+from inverse_painting.painting.stage import PaintConfig, paint_item, paint_items
 from inverse_painting.perceptual.masks import MaskSettings
 from inverse_painting.pipeline import run_stage
 from inverse_painting.records import RawInfo
 from inverse_painting.sample import generate_still
 from inverse_painting.synth.config import SynthConfig
 from inverse_painting.synth.stage import synth_item, synth_items
+
+TINY_PAINTER = dict(resolution=32, renderer_channels=(8, 16), mask_channels=(8, 16), head_channels=(8,),
+                    token_width=16)
 
 
 def _stages(root):
@@ -30,7 +34,23 @@ def _stages(root):
                "synth": run_stage("synth", synth_items(synth), synth_item, synth.out, synth, progress=False)}
     reports["annotate"] = run_stage("annotate", annotate_items(annotate), annotate_item, annotate.out, annotate,
                                     progress=False)
+    paint = PaintConfig(dataset="pairs", model="painter", out="paint", max_frames=1, sampler_steps=1,
+                        distance="delta-e")
+    reports["paint"] = run_stage("paint", paint_items(paint.dataset, paint.split, paint.model), paint_item,
+                                 paint.out, paint, progress=False)
     return reports
+
+
+def _paint_inputs(root) -> None:
+    """A tiny pairs dataset (one held-out painting) and a tiny untrained model."""
+    import torch
+
+    from inverse_painting.models.painting_model import PaintingModel
+    from inverse_painting.sample.pairs import write_sample_pairs_dataset
+
+    write_sample_pairs_dataset(root / "pairs", {"train": [1], "validation": [2]}, steps=2, size=(32, 24))
+    torch.manual_seed(0)
+    PaintingModel(vocabulary=["sky", "water"], **TINY_PAINTER).save_pretrained(root / "painter")
 
 
 def test_a_copied_checkout_redoes_nothing(tmp_path, short_sample, monkeypatch):
@@ -42,6 +62,7 @@ def test_a_copied_checkout_redoes_nothing(tmp_path, short_sample, monkeypatch):
             20.0, 1280, 720, 5.0, "h264").write(first / "raw" / "clip")
     for seed in (3, 4):  # synth's input: a folder of two tiny pictures
         write_image(first / "images" / f"still-{seed}.png", generate_still(seed, 40))
+    _paint_inputs(first)
     monkeypatch.chdir(first)
     reports = _stages(first)
     assert all(r.ok == r.items and r.cached == 0 for r in reports.values())

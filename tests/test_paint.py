@@ -115,16 +115,17 @@ def test_paint_command_rejects_unreadable_images_clearly(model_dir, tmp_path):
 
 
 def test_paint_stage_paints_each_held_out_target_once(model_dir, tmp_path):
-    from inverse_painting.painting.stage import paint_item, paint_items
+    from inverse_painting.painting.stage import PaintConfig, paint_item, paint_items
     from inverse_painting.pipeline import run_stage
     from inverse_painting.records import load_pairs
     from inverse_painting.sample.pairs import write_sample_pairs_dataset
 
     ds = write_sample_pairs_dataset(tmp_path / "ds", {"train": [5, 6], "validation": [5, 6]}, steps=3, size=(48, 32))
-    params = {"dataset": str(ds), "split": "validation", "model": str(model_dir), "max_frames": 2,
-              "sampler_steps": 1, "distance": "delta-e", "interval": "auto"}
+    params = PaintConfig(dataset=str(ds), model=str(model_dir), max_frames=2, sampler_steps=1, distance="delta-e")
+    assert params.split == "validation" and params.interval == "auto"
     items = paint_items(str(ds), "validation", str(model_dir))
     assert [i.id for i in items] == ["sample-landscape-0005", "sample-landscape-0006"]
+    assert all(set(i.payload) == {"painting_id", "target_sha", "model_sha"} for i in items)  # content, no paths
     report = run_stage("paint", items, paint_item, tmp_path / "paint", params, progress=False)
     assert report.ok == 2 and (tmp_path / "paint" / "sample-landscape-0006" / "timelapse.mp4").is_file()
     record = json.loads((tmp_path / "paint" / "sample-landscape-0005" / "paint.json").read_text())
@@ -163,3 +164,43 @@ def test_lpips_is_the_default_distance_and_missing_weights_say_what_to_run(model
     assert r.exit_code == 1 and "LPIPS weights missing" in r.output and not (tmp_path / "landscape_painting").exists()
     LPIPS.random().save_pretrained(tmp_path / "models" / "weights" / "lpips")  # the weights stage's layout
     assert load_distance().name == "lpips-random-weights (not a metric)"  # found, and never passed off as LPIPS
+
+
+def test_paint_config_is_strict_and_its_choices_are_the_registries():
+    from typing import get_args
+
+    from inverse_painting.config import ConfigError, parse_config, setting_type
+    from inverse_painting.models.sampler import SAMPLERS
+    from inverse_painting.painting.stage import LOOP, PaintConfig
+    from inverse_painting.perceptual.distance import DISTANCES
+
+    assert get_args(setting_type(PaintConfig, "sampler")) == SAMPLERS.names()
+    assert get_args(setting_type(PaintConfig, "distance")) == DISTANCES.names()
+    with pytest.raises(ConfigError, match="paint.max_frame: unknown setting; did you mean 'max_frames'"):
+        parse_config(PaintConfig, {"max_frame": 3}, "paint")
+    with pytest.raises(ConfigError, match="paint.sampler: 'euler' is not one of"):
+        parse_config(PaintConfig, {"sampler": "euler"}, "paint")
+    config = parse_config(PaintConfig, {"interval": 15, "thresholds": [0.5, 0.2]}, "paint")
+    settings = config.settings(15.0)
+    assert settings.thresholds == (0.5, 0.2) and settings.max_frames == LOOP.max_frames == PaintConfig().max_frames
+    assert parse_config(PaintConfig, {}, "paint").interval == "auto"
+
+
+def test_model_commands_take_their_defaults_from_the_stage_configs():
+    import typer.main
+
+    from inverse_painting.evaluation.config import EvaluateConfig
+    from inverse_painting.painting.stage import LOOP, PaintConfig
+    from inverse_painting.training.config import TrainConfig
+
+    commands = typer.main.get_command(app).commands
+
+    def defaults(name):
+        return {p.name: p.default for p in commands[name].params}
+
+    train, paint_, evaluate = defaults("train"), defaults("paint"), defaults("evaluate")
+    assert (train["steps"], train["lr"], str(train["out"])) == (TrainConfig.steps, TrainConfig.lr, TrainConfig.out)
+    assert (paint_["max_frames"], paint_["sampler"], paint_["distance"], paint_["interval"]) == (
+        PaintConfig.max_frames, PaintConfig.sampler, PaintConfig.distance, LOOP.interval)
+    assert (evaluate["interval"], str(evaluate["real_sequence"]), str(evaluate["curves"])) == (
+        "auto", EvaluateConfig.real_sequence, EvaluateConfig.curves)

@@ -93,3 +93,25 @@ def test_a_changed_dataset_is_trained_afresh_not_resumed(dataset, tmp_path):
     rows.to_parquet(str(shard.with_suffix(".tmp")))
     shard.with_suffix(".tmp").replace(shard)  # the same path, other rows
     assert train(cfg, progress=False).resumed_from == 0
+
+
+@pytest.mark.parametrize("stage", ["weights", "train", "paint", "evaluate"])
+def test_model_stage_configs_are_their_params_sections_and_dvc_params(stage):
+    from dataclasses import fields
+    from pathlib import Path
+
+    import yaml
+
+    from inverse_painting.config import parse_config
+    from inverse_painting.evaluation.config import EvaluateConfig
+    from inverse_painting.painting.stage import PaintConfig
+    from inverse_painting.weights import WeightsConfig
+
+    cls = {"weights": WeightsConfig, "train": TrainConfig, "paint": PaintConfig, "evaluate": EvaluateConfig}[stage]
+    root = Path(__file__).resolve().parent.parent
+    section = yaml.safe_load((root / "params.yaml").read_text())[stage]
+    parse_config(cls, section, stage)  # strict: every key known, every value of its type
+    keys = sorted(f.name for f in fields(cls))
+    assert sorted(section) == keys
+    assert sorted(yaml.safe_load((root / "dvc.yaml").read_text())["stages"][stage]["params"]) == [
+        f"{stage}.{k}" for k in keys]

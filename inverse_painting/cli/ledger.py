@@ -18,19 +18,23 @@ def ledger_command(
     path: Path = typer.Argument(..., help="A stage output folder or its ledger.jsonl."),
     status: Optional[Literal["ok", "skipped", "failed"]] = typer.Option(None, help="Only rows with this status."),
 ) -> None:
-    """Show what happened to each item of a stage run, and why."""
+    """Show what happened to each item of a stage run, and why (a code per skip or failure,
+    counted at the end)."""
     from ..pipeline import read_ledger
 
     ledger = path / "ledger.jsonl" if path.is_dir() else path
     if not ledger.exists():
         raise typer.BadParameter(f"{ledger}: no ledger here (has the stage run?)", param_hint="PATH")
     rows = read_ledger(ledger)
-    table = Table("item", "status", "seconds", "reason")
+    table = Table("item", "status", "code", "seconds", "reason")
     for row in rows:
         if status and row.status != status:
             continue
-        table.add_row(row.item_id, row.status + (" (done before)" if row.cached else ""), f"{row.seconds:.2f}",
-                      row.reason)
+        table.add_row(row.item_id, row.status + (" (done before)" if row.cached else ""), row.code,
+                      f"{row.seconds:.2f}", row.reason)
     console.print(table)
     counts = Counter(r.status for r in rows)
     console.print(", ".join(f"{v} {k}" for k, v in sorted(counts.items())) or "empty ledger")
+    codes = Counter(r.code for r in rows if r.status != "ok" and r.code)
+    if codes:
+        console.print("by code: " + ", ".join(f"{v} {k}" for k, v in sorted(codes.items())))

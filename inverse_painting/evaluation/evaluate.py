@@ -20,7 +20,7 @@ import numpy as np
 
 from .baselines import BaselineUnavailable
 from .diagnostics import step_areas
-from .fid import FidScorer
+from .fid import FidConfig, FidScorer
 from .metrics import SequenceMetrics, score_sequence
 from .sequences import ProcessSequence
 
@@ -118,10 +118,10 @@ def real_reference(reals: list[ProcessSequence], masker) -> dict[str, Any]:
 
 
 def evaluate_source(source: str, reals: list[ProcessSequence], methods: dict[str, Method], distance, masker,
-                    eval_long_side: int = 256, fid_inception: str | None = None) -> SourceEvaluation:
+                    eval_long_side: int = 256, fid: FidConfig = FidConfig()) -> SourceEvaluation:
     """Score every method on every real sequence; summarise per method (means over paintings)."""
     runs = {name: MethodRun() for name in methods}
-    fid = FidScorer(fid_inception)
+    scorer = FidScorer(fid)
     out = SourceEvaluation(source, distance.name, {})
     reals = [real.resized(eval_size(real.target, eval_long_side)) for real in reals]
     for real in reals:
@@ -142,11 +142,11 @@ def evaluate_source(source: str, reals: list[ProcessSequence], methods: dict[str
                 run.failures.append(f"{real.painting_id}: {type(exc).__name__}: {exc}")
                 continue
             run.scored.append(metrics)
-            run.fid.append(fid(real.frames[1:], generated.frames[1:]))
+            run.fid.append(scorer(real.frames[1:], generated.frames[1:]))
             curves.setdefault("real", np.asarray(metrics.real_curve))
             curves[name] = np.asarray(metrics.generated_curve)
             out.per_painting.append({"method": name, **metrics.scores(), "fid": run.fid[-1]})
         out.curves[real.painting_id] = curves
-    out.methods = {name: summarise(run, len(reals), distance, fid) for name, run in runs.items()}
+    out.methods = {name: summarise(run, len(reals), distance, scorer) for name, run in runs.items()}
     out.real = real_reference(reals, masker)
     return out

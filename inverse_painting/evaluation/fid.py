@@ -9,12 +9,21 @@ never computed from random or other weights.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class FidConfig:
+    """FID's own settings: the standard Inception (none: FID is reported unavailable) and its batch."""
+
+    inception: str = ""  # TorchScript inception-2015-12-05.pt
+    batch_size: int = 16
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -49,13 +58,14 @@ class FidScorer:
     The evaluation scores FID per painting and averages over paintings (the paper's
     protocol), so a method with more frames does not weigh more."""
 
-    def __init__(self, inception_path: str | os.PathLike | None):
-        self.inception_path = inception_path
+    def __init__(self, config: FidConfig = FidConfig()):
+        self.config = config
         self._model = None
 
     @property
     def unavailable_reason(self) -> str | None:
-        if not self.inception_path or not Path(self.inception_path).is_file():
+        path = self.config.inception
+        if not path or not Path(path).is_file():
             return f"{UNAVAILABLE}: no standard FID Inception weights (set fid_inception to inception-2015-12-05.pt)"
         return None
 
@@ -69,12 +79,13 @@ class FidScorer:
         if self._model is None:
             import torch
 
-            self._model = torch.jit.load(str(self.inception_path), map_location="cpu").eval()
-        return frechet_distance(inception_features(self._model, list(real)),
-                                inception_features(self._model, list(generated)))
+            self._model = torch.jit.load(str(self.config.inception), map_location="cpu").eval()
+        batch = self.config.batch_size
+        return frechet_distance(inception_features(self._model, list(real), batch),
+                                inception_features(self._model, list(generated), batch))
 
 
 def fid_status(real: Sequence[np.ndarray], generated: Sequence[np.ndarray],
                inception_path: str | os.PathLike | None) -> float | str:
     """FID between two image sets, or a string saying why it is unavailable."""
-    return FidScorer(inception_path)(real, generated)
+    return FidScorer(FidConfig(inception=str(inception_path or "")))(real, generated)

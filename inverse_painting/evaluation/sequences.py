@@ -46,7 +46,7 @@ class ProcessSequence:
 
 def sequences_from_rows(rows) -> list[ProcessSequence]:
     """Group dataset pair rows by painting: [current of step 0] + every step's next frame."""
-    from ..training.data import to_rgb
+    from ..records.dataset import to_rgb
 
     by_id: dict[str, list[int]] = {}
     for i, pid in enumerate(rows["painting_id"]):

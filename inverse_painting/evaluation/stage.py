@@ -7,31 +7,32 @@ import logging
 from pathlib import Path
 from typing import Any
 
-
+from ..painting.stage import step_interval
+from ..perceptual.official import DEFAULT_WEIGHTS
 from ..pipeline import atomic_write_json
-from .baselines import crossfade, instant, stroke_process_baseline
-from .evaluate import PaintingTask, SourceEvaluation, evaluate_source
-from .report import CONVENTIONS, table
+from ..records.dataset import load_pairs
+from .baselines import baseline_methods
+from .config import EvaluateConfig
+from .evaluate import Method, PaintingTask, SourceEvaluation, evaluate_source
+from .report import CONVENTIONS
 from .sequences import ProcessSequence, sequence_from_folder, sequence_from_paint, sequence_from_result, sequences_from_rows
 
 log = logging.getLogger(__name__)
 
 
-def baseline_frame_count(dataset: str, setting: Any) -> int:
+def baseline_frame_count(dataset: str, setting: int | str) -> int:
     """``auto``: the mean number of steps per painting of the train split (never the held-out one)."""
     if setting not in (None, "auto"):
         return int(setting)
-    from ..training.data import load_pairs
-
     ids = load_pairs(dataset, "train")["painting_id"]
     return max(1, int(round(len(ids) / max(1, len(set(ids))))))
 
 
-def baselines_record(p: dict[str, Any], n_frames: int, interval: float) -> dict[str, Any]:
+def baselines_record(cfg: EvaluateConfig, n_frames: int, interval: float) -> dict[str, Any]:
     """Where each baseline's frame count and interval come from (the train split or params,
-    never the evaluated painting); ``p`` holds the settings as given (``auto`` or a number)."""
-    auto_frames = p.get("baseline_frames", "auto") in (None, "auto")
-    auto_interval = str(p["interval"]) == "auto"
+    never the evaluated painting); ``cfg`` holds the settings as given (``auto`` or a number)."""
+    auto_frames = cfg.baseline_frames in (None, "auto")
+    auto_interval = str(cfg.interval) == "auto"
     return {
         "frames": n_frames,
         "frames_from": "mean steps per painting of the train split" if auto_frames else "evaluate.baseline_frames",
@@ -41,15 +42,6 @@ def baselines_record(p: dict[str, Any], n_frames: int, interval: float) -> dict[
         "crossfade": f"linear blend from the blank canvas to the target in {n_frames} steps of the interval",
         "stroke_process": f"the synthetic stroke process (synth.stroke_process) in {n_frames} steps of the interval",
         "instant": "the blank canvas, then the target one interval later (a single step)",
-    }
-
-
-def _methods(model_method, n_frames: int, interval: float) -> dict:
-    return {
-        "model": model_method,
-        "crossfade": lambda task: crossfade(task.painting_id, task.target, n_frames, interval),
-        "stroke_process": lambda task: stroke_process_baseline(task.painting_id, task.target, n_frames, interval),
-        "instant": lambda task: instant(task.painting_id, task.target, interval),
     }
 
 
@@ -72,70 +64,85 @@ def write_curves(ev: SourceEvaluation, folder: Path, csv_folder: Path) -> list[P
     return written
 
 
-def run_evaluation(p: dict[str, Any], report_path: str | Path = "reports/evaluate.json") -> dict[str, Any]:
-    from ..perceptual.distance import load_distance
-    from ..perceptual.masks import DifferenceMasker, MaskSettings
-    from ..painting.loop import PaintSettings, load_painter, paint
-    from ..painting.outputs import write_outputs
-    from ..training.data import load_pairs
+class _Evaluation:
+    """One evaluation run: its distance and masker, the painter (loaded when first needed) and
+    the per-painting rows of every source."""
 
-    from ..painting.stage import step_interval
+    def __init__(self, cfg: EvaluateConfig):
+        from ..perceptual.distance import load_distance
+        from ..perceptual.masks import DifferenceMasker
 
-    given = dict(p)  # "auto" or numbers, as the params say: where the baselines' settings come from
-    p = {**p, "interval": step_interval(str(p["dataset"]), p["interval"])}
-    out_dir = Path(p["out"])
-    distance = load_distance(str(p.get("distance") or "lpips"), str(p.get("lpips_weights") or "models/weights"))
-    masker = DifferenceMasker.build(MaskSettings(
-        backend=p.get("mask_backend", "lpips"), lpips_weights=p.get("lpips_weights") or "models/weights",
-        alpha=float(p.get("alpha", 0.2)), lab_threshold=float(p.get("lab_threshold", 10.0)),
-        lab_blur_sigma=float(p.get("lab_blur_sigma", 1.5))))
-    interval = float(p["interval"])
-    n_frames = baseline_frame_count(p["dataset"], p.get("baseline_frames", "auto"))
-    report: dict[str, Any] = {"distance": distance.name, "mask_backend": masker.backend, "interval_s": interval,
-                              "baseline_frames": n_frames, "baselines": baselines_record(given, n_frames, interval),
-                              "conventions": CONVENTIONS}
+        self.cfg = cfg
+        self.out_dir = Path(cfg.out)
+        self.interval = step_interval(cfg.dataset, cfg.interval)
+        self.distance = load_distance(cfg.distance, cfg.lpips_weights or DEFAULT_WEIGHTS)
+        self.masker = DifferenceMasker.build(cfg.mask_settings())
+        self.n_frames = baseline_frame_count(cfg.dataset, cfg.baseline_frames)
+        self.rows: list[dict[str, Any]] = []
+        self._painter = None
 
-    painter: dict[str, Any] = {}
+    def methods(self, model: Method, interval: float) -> dict[str, Method]:
+        """The model and every baseline, in report order."""
+        return {"model": model, **baseline_methods(self.n_frames, interval)}
 
-    def paint_live(task: PaintingTask, folder: Path, settings: dict[str, Any] | None = None) -> ProcessSequence:
-        if "model" not in painter:
-            painter["model"] = load_painter(p["model"])
-        result = paint(painter["model"], task.target, PaintSettings.from_params(settings or p), distance)
+    def paint_live(self, task: PaintingTask, folder: Path, interval: float) -> ProcessSequence:
+        """Paint ``task``'s target here, writing the run to ``folder``."""
+        from ..painting.loop import load_painter, paint
+        from ..painting.outputs import write_outputs
+
+        if self._painter is None:
+            self._painter = load_painter(self.cfg.model)
+        result = paint(self._painter, task.target, self.cfg.paint_settings(interval), self.distance)
         write_outputs(result, folder, fps=2.0)
         return sequence_from_result(task.painting_id, result)
 
-    def from_paint_stage(task: PaintingTask) -> ProcessSequence:
+    def from_paint_stage(self, task: PaintingTask) -> ProcessSequence:
         """The paint stage's run for this painting; painted here when that run is missing."""
-        folder = Path(p.get("paint") or out_dir / "painted") / task.painting_id
+        folder = Path(self.cfg.paint or self.out_dir / "painted") / task.painting_id
         if (folder / "paint.json").is_file():
             return sequence_from_paint(folder, task.target)
-        return paint_live(task, out_dir / "painted" / task.painting_id)
+        return self.paint_live(task, self.out_dir / "painted" / task.painting_id, self.interval)
 
-    rows: list[dict[str, Any]] = []
-
-    def evaluate(source: str, reals: list[ProcessSequence], methods: dict) -> SourceEvaluation:
-        ev = evaluate_source(source, reals, methods, distance, masker, int(p["eval_long_side"]), p.get("fid_inception"))
-        write_curves(ev, out_dir, Path(p["curves"]))
-        rows.extend({"source": source, **r} for r in ev.per_painting)
+    def evaluate(self, source: str, reals: list[ProcessSequence], methods: dict[str, Method]) -> SourceEvaluation:
+        """Score ``methods`` on ``reals``; write their curves; keep their per-painting rows."""
+        ev = evaluate_source(source, reals, methods, self.distance, self.masker, self.cfg.eval_long_side,
+                             self.cfg.fid())
+        write_curves(ev, self.out_dir, Path(self.cfg.curves))
+        self.rows.extend({"source": source, **r} for r in ev.per_painting)
         return ev
 
-    reals = sequences_from_rows(load_pairs(p["dataset"], p["split"]))
-    ev = evaluate(p["split"], reals, _methods(from_paint_stage, n_frames, interval))
-    report[p["split"]] = {"paintings": len(reals), "real": ev.real, "methods": ev.methods}
+    def split(self) -> dict[str, Any]:
+        """The report block of the dataset split: the model from the paint stage's outputs."""
+        reals = sequences_from_rows(load_pairs(self.cfg.dataset, self.cfg.split))
+        ev = self.evaluate(self.cfg.split, reals, self.methods(self.from_paint_stage, self.interval))
+        return {"paintings": len(reals), "real": ev.real, "methods": ev.methods}
 
-    folder = Path(p.get("real_sequence") or "")
-    if p.get("real_sequence") and folder.is_dir():
-        real_p = {**p, "interval": float(p.get("real_sequence_interval") or interval)}
-        methods = _methods(lambda task: paint_live(task, out_dir / "real_sequence", real_p), n_frames,
-                           real_p["interval"])
-        ev = evaluate("real_sequence", [sequence_from_folder(folder)], methods)
-        report["real_sequence"] = {"paintings": 1, "folder": str(folder), "interval_s": real_p["interval"],
-                                   "real": ev.real, "methods": ev.methods}
-    else:
-        report["real_sequence"] = {"status": "absent", "folder": str(folder)}
-    atomic_write_json(out_dir / "per_painting.json", rows)
+    def real_sequence(self) -> dict[str, Any]:
+        """The report block of the real keyframe folder (painted here), or why it is absent."""
+        folder = Path(self.cfg.real_sequence or "")
+        if not (self.cfg.real_sequence and folder.is_dir()):
+            return {"status": "absent", "folder": str(folder)}
+        interval = float(self.cfg.real_sequence_interval or self.interval)
+
+        def model(task: PaintingTask) -> ProcessSequence:
+            return self.paint_live(task, self.out_dir / "real_sequence", interval)
+
+        ev = self.evaluate("real_sequence", [sequence_from_folder(folder)], self.methods(model, interval))
+        return {"paintings": 1, "folder": str(folder), "interval_s": interval, "real": ev.real, "methods": ev.methods}
+
+
+def run_evaluation(cfg: EvaluateConfig, report_path: str | Path = "reports/evaluate.json") -> dict[str, Any]:
+    """Evaluate the split and the real sequence; write ``per_painting.json`` and the report."""
+    run = _Evaluation(cfg)
+    report: dict[str, Any] = {"distance": run.distance.name, "mask_backend": run.masker.backend,
+                              "interval_s": run.interval, "baseline_frames": run.n_frames,
+                              "baselines": baselines_record(cfg, run.n_frames, run.interval),
+                              "conventions": CONVENTIONS}
+    report[cfg.split] = run.split()
+    report["real_sequence"] = run.real_sequence()
+    atomic_write_json(run.out_dir / "per_painting.json", run.rows)
     atomic_write_json(report_path, report)
     return report
 
 
-__all__ = ["baseline_frame_count", "run_evaluation", "table", "write_curves"]
+__all__ = ["EvaluateConfig", "baseline_frame_count", "run_evaluation", "write_curves"]

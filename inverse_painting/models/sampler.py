@@ -1,41 +1,64 @@
-"""Few-step sampling of the next frame with a diffusers scheduler (DDIM or DPM-Solver)."""
+"""Few-step sampling of the next frame with a diffusers scheduler, chosen by name (``SAMPLERS``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
-import torch
+from ..registry import Backend, Registry
 
-SAMPLERS = ("ddim", "dpm")
+SamplerName = Literal["ddim", "dpm"]  # the names of SAMPLERS, for configs and the command line
 
 
 @dataclass(frozen=True)
 class RenderSettings:
     """How the renderer samples: scheduler, its step count and the guidance scale."""
 
-    sampler: str = "ddim"
+    sampler: SamplerName = "ddim"
     steps: int = 4
     guidance: float = 1.0  # 1.0 = no classifier-free guidance (one UNet pass per step)
 
 
+def _schedule(config) -> dict:
+    """The model's training noise schedule; "trailing" spacing starts few-step sampling from pure noise."""
+    return dict(num_train_timesteps=config.num_train_timesteps, beta_schedule=config.beta_schedule,
+                prediction_type=config.prediction_type, timestep_spacing="trailing")
+
+
+def _ddim(config):
+    from diffusers import DDIMScheduler
+
+    return DDIMScheduler(clip_sample=False, set_alpha_to_one=True, **_schedule(config))
+
+
+def _dpm(config):
+    from diffusers import DPMSolverMultistepScheduler
+
+    return DPMSolverMultistepScheduler(algorithm_type="dpmsolver++", solver_order=2, **_schedule(config))
+
+
+SAMPLERS = Registry("sampler", [
+    Backend("ddim", _ddim, summary="DDIM, deterministic"),
+    Backend("dpm", _dpm, summary="DPM-Solver++ (2nd order)"),
+])
+
+
 def make_scheduler(config, sampler: str = "ddim"):
-    """A scheduler matching the model's training noise schedule; "trailing" spacing starts
-    few-step sampling from pure noise."""
-    from diffusers import DDIMScheduler, DPMSolverMultistepScheduler
-
-    common = dict(num_train_timesteps=config.num_train_timesteps, beta_schedule=config.beta_schedule,
-                  prediction_type=config.prediction_type, timestep_spacing="trailing")
-    if sampler == "ddim":
-        return DDIMScheduler(clip_sample=False, set_alpha_to_one=True, **common)
-    if sampler == "dpm":
-        return DPMSolverMultistepScheduler(algorithm_type="dpmsolver++", solver_order=2, **common)
-    raise ValueError(f"unknown sampler {sampler!r}; choose one of {SAMPLERS}")
+    """A scheduler ``sampler`` names, matching the model's training noise schedule."""
+    return SAMPLERS.build(sampler, config)
 
 
-@torch.no_grad()
-def render_next(model, current: torch.Tensor, target: torch.Tensor, mask: torch.Tensor, tokens: torch.Tensor,
-                settings: RenderSettings, generator: torch.Generator | None = None) -> tuple[torch.Tensor, int]:
-    """Sample the next frame (NCHW, [-1, 1]); returns it and the number of UNet passes."""
+def render_next(model, current, target, mask, tokens, settings: RenderSettings, generator=None):
+    """Sample the next frame (NCHW, [-1, 1]) from torch tensors; returns it and the number of UNet passes."""
+    import torch
+
+    with torch.no_grad():
+        return _sample(model, current, target, mask, tokens, settings, generator)
+
+
+def _sample(model, current, target, mask, tokens, settings: RenderSettings, generator):
+    import torch
+
     scheduler = make_scheduler(model.config, settings.sampler)
     scheduler.set_timesteps(settings.steps, device=current.device)
     cur, tgt = model.encode(current), model.encode(target)

@@ -7,6 +7,7 @@ from ..models.lazy import lazy_exports
 
 _EXPORTS = {
     "PaintSettings": ".loop",
+    "PaintConfig": ".stage",
     "PaintResult": ".loop",
     "PaintStep": ".loop",
     "paint": ".loop",

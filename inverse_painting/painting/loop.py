@@ -20,8 +20,9 @@ from typing import Any, Callable
 import cv2
 import numpy as np
 
-from ..pipeline.errors import UserError
+from ..models.sampler import SamplerName
 from ..perceptual.distance import ImageDistance, load_distance
+from ..pipeline.errors import UserError
 
 MASK_SOURCES = ("generator", "outstanding", "lowest-threshold")
 
@@ -32,28 +33,25 @@ class PainterNotFound(UserError, FileNotFoundError):
 
 @dataclass(frozen=True)
 class PaintSettings:
+    """The loop's settings (the ``paint`` stage's config and the command line take their defaults
+    from here); ``paint.json`` records them."""
+
     interval: float = 20.0  # seconds per generated step (the dt token)
-    max_frames: int = 50
+    max_frames: int = 30
     thresholds: tuple[float, ...] = (0.5, 0.4, 0.3, 0.2, 0.1)
     min_mask_area: float = 0.05
     max_mask_iou: float = 0.8
     stop_lpips: float = 0.1
-    stop_fallback: float = 0.03  # the stop value when LPIPS weights are absent (mean Delta E / 100)
+    stop_fallback: float = 0.03  # the stop value with a distance other than LPIPS (mean Delta E / 100)
     min_change: float = 1e-3  # mean absolute change in [0, 1]
     patience: int = 2  # consecutive small changes that stop the loop
-    sampler: str = "ddim"
+    sampler: SamplerName = "ddim"
     sampler_steps: int = 4
-    guidance: float = 1.0
+    guidance: float = 1.0  # classifier-free guidance scale (1 = off, one UNet pass per step)
     seed: int = 0
     resolution: int | None = None  # model working size; default: the model's training size
     max_output_side: int = 512
     canvas_rgb: tuple[int, int, int] = (255, 255, 255)
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any]) -> "PaintSettings":
-        names = set(cls.__dataclass_fields__)
-        kw = {k: (tuple(v) if isinstance(v, list) else v) for k, v in params.items() if k in names}
-        return cls(**kw)
 
 
 @dataclass
@@ -149,7 +147,7 @@ def load_painter(model_dir: str | os.PathLike, device: str | None = None):
     """A trained PaintingModel in eval mode on ``device`` (default: CUDA when present)."""
     import torch
 
-    from ..models import PaintingModel
+    from ..models.painting_model import PaintingModel
 
     path = Path(model_dir)
     if not (path / "config.json").is_file():
@@ -166,7 +164,7 @@ def paint(model, target: np.ndarray, settings: PaintSettings = PaintSettings(),
     ``on_step`` hears of every keyframe as it is made (progress bars)."""
     import torch
 
-    from ..models import RenderSettings, render_next
+    from ..models.sampler import RenderSettings, render_next
 
     started = time.perf_counter()
     distance = distance or load_distance()

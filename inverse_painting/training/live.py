@@ -1,0 +1,48 @@
+"""Training metrics and plots through dvclive, resumable without logging a step twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..pipeline import atomic_write_text
+
+
+def open_live(live_dir: str | Path, start_step: int, params: dict):
+    """A dvclive ``Live`` in ``live_dir`` that continues a run resumed at ``start_step`` (0: a new run)."""
+    from dvclive import Live
+
+    if start_step > 0:
+        trim_live_plots(live_dir, start_step)
+    live = Live(str(live_dir), resume=start_step > 0, save_dvc_exp=False, dvcyaml=False)
+    live.log_params(params)
+    return live
+
+
+def log_metrics(live, step: int, group: str, metrics: dict[str, float]) -> None:
+    """Log ``group/<name>`` metrics at ``step`` (the step is advanced by the caller)."""
+    live.step = step
+    for k, v in metrics.items():
+        live.log_metric(f"{group}/{k}", v)
+
+
+def trim_live_plots(live_dir: str | Path, step: int) -> None:
+    """Drop dvclive metric rows logged after ``step``.
+
+    A killed run logged steps past its last checkpoint; the resumed run logs them again,
+    and dvclive appends, so without this the curves would hold those steps twice.
+    """
+    for tsv in (Path(live_dir) / "plots" / "metrics").rglob("*.tsv"):
+        lines = tsv.read_text(encoding="utf-8").splitlines(keepends=True)
+        if not lines:
+            continue
+        column = lines[0].rstrip("\r\n").split("\t").index("step") if "step" in lines[0] else 0
+        kept = [line for line in lines[1:] if line.endswith("\n") and _row_step(line, column) <= step]
+        if len(kept) != len(lines) - 1:
+            atomic_write_text(tsv, "".join(lines[:1] + kept))
+
+
+def _row_step(line: str, column: int) -> float:
+    try:
+        return float(line.split("\t")[column])
+    except (IndexError, ValueError):
+        return float("inf")  # a half-written row: drop it
