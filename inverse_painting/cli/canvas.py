@@ -1,4 +1,4 @@
-"""``inverse-painting canvas``, ``clean`` and ``download``: real-video ingestion outside DVC."""
+"""``inverse-painting canvas`` and ``clean``: real-video ingestion outside DVC."""
 
 from __future__ import annotations
 
@@ -57,29 +57,3 @@ def clean_command(
     report = run_reporting(run_stage, "clean", canvas_items(canvas), clean_item, out, params, workers=workers)
     print_report(report, out)
 
-
-@app.command("download")
-def download_command(
-    urls: list[str] = typer.Argument(..., help="Video, playlist or channel URLs."),
-    out: Path = typer.Option(Path("data/raw"), help="Output folder: one sub-folder per video."),
-    max_height: int = typer.Option(720, min=144, help="Highest video resolution to fetch."),
-    archive: Path = typer.Option(None, help="yt-dlp download archive file (skips videos already downloaded)."),
-    rate_limit: str = typer.Option("", help="Download rate limit, e.g. 2M (bytes/s); empty for none."),
-    allow_local: bool = typer.Option(False, help="Allow file:// URLs and local-network hosts."),
-    licence: str = typer.Option("", help="Licence to record for these videos (overrides their metadata)."),
-) -> None:
-    """Download videos with yt-dlp (playlists and channels expand into their videos), keeping
-    each video's info JSON; unreadable URLs, 404s and duplicates get a ledger row with the reason."""
-    from ..ingest.download import DownloadOptions, expand_sources
-    from ..ingest.fetch import fetch_item
-    from ..ingest.sources import Source, classify_url
-    from ..pipeline import run_stage
-
-    check_output_folder(out, "fetch")
-
-    options = {"max_height": max_height, "archive": str(archive) if archive else None,
-               "rate_limit": rate_limit or None, "allow_local": allow_local}
-    sources = [Source(url=u, kind=classify_url(u), licence=licence) for u in urls]
-    items = expand_sources(sources, DownloadOptions.from_params(options))
-    report = run_reporting(run_stage, "fetch", items, fetch_item, out, {"download": options}, workers=1)
-    print_report(report, out)
