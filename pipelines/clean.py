@@ -1,16 +1,25 @@
 """DVC stage ``clean``: rectified frames -> hand-free keyframes + ``sequence.json`` per painting."""
 
-from inverse_painting.clean.stage import canvas_items, clean_item
+from collections import Counter
 
-from .common import REPORTS, main, run_items, stage_params, write_csv
+from inverse_painting.clean.stage import CleanConfig, canvas_items, clean_item
+from inverse_painting.pipeline import write_report
+
+from .common import REPORTS, main, run_items, stage_config, write_csv
 
 
 def run():
-    params = stage_params("clean")
-    report = run_items("clean", canvas_items(params["canvas"]), clean_item, params["out"], params)
+    config = stage_config("clean", CleanConfig)
+    report = run_items("clean", canvas_items(config.canvas), clean_item, config)
+    done = [r for r in report.rows if r.status == "ok"]
+    rejections: Counter[str] = Counter()
+    for row in done:
+        rejections.update(row.info["reasons"])
+    report.extra["rejections_by_code"] = dict(sorted(rejections.items()))
+    write_report(report, REPORTS / "clean.json")
     write_csv(REPORTS / "clean_per_video.csv",
-              [{"video_id": r.item_id, "keyframes": r.info.get("keyframes", 0), "rejected": r.info.get("rejected", 0),
-                "occluded": r.info.get("occluded", 0)} for r in report.rows if r.status == "ok"])
+              [{"video_id": r.item_id, "keyframes": r.info["keyframes"], "rejected": r.info["rejected"],
+                "occluded": r.info["occluded"]} for r in done])
     return report
 
 

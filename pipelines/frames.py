@@ -9,7 +9,7 @@ def run():
     config = stage_config("frames", FramesConfig)
     report = run_items("frames", fetched_items(config.raw), frames_item, config)
     write_csv(REPORTS / "frames_per_video.csv",
-              [{"video_id": r.item_id, "frames": r.info.get("frames", 0), "duration_s": r.info.get("duration_s", 0)}
+              [{"video_id": r.item_id, "frames": r.info["frames"], "duration_s": r.info["duration_s"]}
                for r in report.rows if r.status == "ok"])
     return report
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from inverse_painting.ingest.fetch import fetch_item, source_items
+from inverse_painting.ingest.fetch import FetchConfig, fetch_item, fetch_items
 from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
 from inverse_painting.ingest.sources import load_manifest
 from inverse_painting.media.images import UnreadableImage, read_image
@@ -43,9 +43,9 @@ def test_fetch_and_frames_record_every_bad_video(tmp_path, bad_videos):
     names = ["corrupt.mp4", "truncated.mp4", "empty.mp4", "page.mp4", "audio_only.m4a",
              "Paint; rm -rf ~ $(whoami) `id` ..\\é中文 🎨.mp4", "missing.mp4"]
     manifest.write_text("sources:\n" + "".join(f"  - url: {json.dumps(str(bad_videos / n), ensure_ascii=False)}\n" for n in names))
-    items = source_items(load_manifest(manifest))
     raw = tmp_path / "raw"
-    report = run_stage("fetch", items, fetch_item, raw, {}, progress=False, max_failure_fraction=1.0)
+    config = FetchConfig(out=str(raw), max_failure_fraction=1.0)
+    report = run_stage("fetch", fetch_items(load_manifest(manifest), config), fetch_item, raw, config, progress=False)
     rows = {r.item_id: r for r in report.rows}
     assert set(rows) == {"corrupt", "truncated", "empty", "page", "audio_only", "Paint_rm_-rf_whoami_id", "missing"}
     reasons = {k: r.reason for k, r in rows.items()}
@@ -110,7 +110,7 @@ def test_a_100000_row_source_list(tmp_path):
     csv = tmp_path / "sources.csv"
     csv.write_text("url,split\n" + "".join(f"sample://landscape/{i},train\n" for i in range(100_000)))
     sources = load_manifest(csv)
-    items = source_items(sources)
+    items = fetch_items(sources, FetchConfig())
     assert len(items) == 100_000 and len({i.id for i in items}) == 100_000
     yml = tmp_path / "sources.yaml"
     yml.write_text("sources:\n" + "".join(f"  - url: sample://landscape/{i}\n" for i in range(100_000)))
@@ -118,7 +118,6 @@ def test_a_100000_row_source_list(tmp_path):
 
 
 def test_credentials_in_source_urls_never_reach_outputs(tmp_path, short_sample, monkeypatch):
-    from inverse_painting.ingest.fetch import fetch_item
     from inverse_painting.pipeline import Item
     from inverse_painting.pipeline.redact import redact
 
@@ -130,8 +129,9 @@ def test_credentials_in_source_urls_never_reach_outputs(tmp_path, short_sample, 
                              "painter": "", "id": None, "extra": {}}),
              Item("local", {"url": str(short_sample[0] / "video.mp4"), "kind": "local", "split": "auto", "genre": "",
                             "medium": "", "licence": "", "painter": "", "id": None, "extra": {"note": url}})]
-    run_stage("fetch", items, fetch_item, tmp_path, {"download": {"allow_local": False}}, progress=False,
-              max_failure_fraction=1.0)
+    report = run_stage("fetch", items, fetch_item, tmp_path, FetchConfig(out=str(tmp_path), max_failure_fraction=1.0),
+                       progress=False)
+    assert [r.code for r in report.rows] == ["refused_url", ""]
     text = "".join(p.read_text(errors="ignore") for p in tmp_path.rglob("*.json*"))
     assert "pa55word" not in text and "s3cr3t" not in text and "hf_FAKE" not in text
     assert (tmp_path / "local" / "info.json").exists()

@@ -23,10 +23,11 @@ from typer.testing import CliRunner
 
 from inverse_painting.annotate.annotate import annotate_item, sequence_items
 from inverse_painting.annotate.config import AnnotateConfig
-from inverse_painting.canvas.stage import canvas_item, frames_items
-from inverse_painting.clean.stage import canvas_items, clean_item
+from inverse_painting.canvas.stage import CanvasConfig, canvas_item, frames_items
+from inverse_painting.clean.stage import CleanConfig, canvas_items, clean_item
 from inverse_painting.pipeline.atomic import OWNER_FILE
 from inverse_painting.cli import app
+from inverse_painting.config import replace
 from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
 from inverse_painting.media.images import read_image, write_image
 from inverse_painting.media.video import VideoWriter, open_video
@@ -36,9 +37,8 @@ from inverse_painting.sample import generate_still
 from inverse_painting.sample.scene import FRAME_SIZE, SKIN_TONES, make_background, title_card
 
 REPO = Path(__file__).resolve().parent.parent
-CANVAS = {"backend": "classical", "width": 256, "margin": 0.15, "motion_threshold": 0.006}
-CLEAN = {"backend": "classical", "analysis_width": 160, "window": 3, "deviation": 30,
-         "min_occluder_fraction": 0.0005, "occluded": "drop"}
+CANVAS = CanvasConfig(backend="classical", width=256, margin=0.15, motion_threshold=0.006)
+CLEAN = CleanConfig(backend="classical", analysis_width=160, min_occluder_fraction=0.0005, occluded="drop")
 ANNOTATE = AnnotateConfig(masks=MaskSettings(backend="lab"), label_backend="classical", mask_sizes=(16,))
 SYNTH = dict(size=48, strokes=24, steps=(3, 3, 2, 2), frames=4, layers=2, gif=False, video_fps=4.0)
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
@@ -117,8 +117,10 @@ def studio(tmp_path_factory):
         make_wall_video(raw / "wall" / "video.mp4")
         make_hand_video(raw / "good", raw / "hand" / "video.mp4")
         stage("frames", fetched_items(raw), frames_item, root / "frames", FramesConfig(raw=str(raw)))
-        canvas = stage("canvas", frames_items(root / "frames"), canvas_item, root / "canvas", CANVAS)
-        clean = stage("clean", canvas_items(root / "canvas"), clean_item, root / "keyframes", CLEAN)
+        canvas_config = replace(CANVAS, frames=str(root / "frames"), out=str(root / "canvas"))
+        canvas = stage("canvas", frames_items(canvas_config.frames), canvas_item, canvas_config.out, canvas_config)
+        clean_config = replace(CLEAN, canvas=str(root / "canvas"), out=str(root / "keyframes"))
+        clean = stage("clean", canvas_items(clean_config.canvas), clean_item, clean_config.out, clean_config)
     return {"root": root, "fetch": fetch, "canvas": rows_by_id(canvas), "clean": rows_by_id(clean)}
 
 
@@ -126,6 +128,7 @@ def test_videos_without_a_clean_canvas_end_as_rows_with_reasons(studio):
     canvas, clean = studio["canvas"], studio["clean"]
     assert canvas["good"].status == "ok" and canvas["good"].info["with_canvas"] >= 8
     assert canvas["wall"].status == "skipped" and canvas["wall"].reason == "no canvas in any of 16 frames"
+    assert canvas["wall"].code == "no_canvas"
     # The arm leaves enough of the canvas edges to find it; then no frame of it is clean.
     assert canvas["hand"].status == "ok" and canvas["hand"].info["with_canvas"] >= 8
     assert set(clean) == {"good", "hand"}
@@ -133,7 +136,7 @@ def test_videos_without_a_clean_canvas_end_as_rows_with_reasons(studio):
     seq = json.loads((studio["root"] / "keyframes" / "good" / "sequence.json").read_text())
     assert len(seq["keyframes"]) == clean["good"].info["keyframes"]
     assert clean["hand"].status == "skipped" and clean["hand"].info["occluded"] == canvas["hand"].info["with_canvas"]
-    assert clean["hand"].reason.startswith("every frame occluded")
+    assert clean["hand"].reason.startswith("every frame occluded") and clean["hand"].code == "all_occluded"
     assert not (studio["root"] / "keyframes" / "hand").exists()
     ledger = {r.item_id: r.status for r in read_ledger(studio["root"] / "keyframes" / "ledger.jsonl")}
     assert ledger == {"good": "ok", "hand": "skipped"}

@@ -10,14 +10,19 @@ import cv2
 import numpy as np
 import pytest
 
+from inverse_painting.canvas import CANVAS_DETECTORS, GroundingDinoCanvasConfig
 from inverse_painting.canvas.geometry import order_corners, quad_iou
-from inverse_painting.canvas.stage import canvas_item, frames_items
+from inverse_painting.canvas.stage import CanvasConfig, canvas_item, frames_items
 from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
 from inverse_painting.media.images import read_image
 from inverse_painting.pipeline import run_stage
 from inverse_painting.sample import SampleSpec, generate_sample_video
 
-CANVAS_PARAMS = {"backend": "classical", "width": 512, "margin": 0.15, "motion_threshold": 0.006}
+
+
+def canvas_config(root: Path) -> CanvasConfig:
+    return CanvasConfig(frames=str(root / "frames"), out=str(root / "canvas"), backend="classical", width=512,
+                        margin=0.15, motion_threshold=0.006)
 
 
 def make_sampled_videos(root: Path, seeds, duration: float = 24, fps: float = 4) -> dict[str, dict]:
@@ -31,7 +36,8 @@ def make_sampled_videos(root: Path, seeds, duration: float = 24, fps: float = 4)
         gts[vid] = gt
     run_stage("frames", fetched_items(root / "raw"), frames_item, root / "frames",
               FramesConfig(raw=str(root / "raw")), progress=False)
-    run_stage("canvas", frames_items(root / "frames"), canvas_item, root / "canvas", CANVAS_PARAMS, progress=False)
+    config = canvas_config(root)
+    run_stage("canvas", frames_items(config.frames), canvas_item, config.out, config, progress=False)
     return gts
 
 
@@ -96,9 +102,12 @@ def test_classical_quads_match_ground_truth_across_the_camera_move(canvas_run):
 
 def test_rerun_is_cached(canvas_run):
     root, _ = canvas_run
-    report = run_stage("canvas", frames_items(root / "frames"), canvas_item, root / "canvas", CANVAS_PARAMS,
-                       progress=False)
+    config = canvas_config(root)
+    report = run_stage("canvas", frames_items(config.frames), canvas_item, config.out, config, progress=False)
     assert report.cached == report.items == 2
+    # Items name their frames folder relative to the frames stage's output, with its index's content hash.
+    assert [i.payload["frames"] for i in frames_items(config.frames)] == sorted(p.name for p in (root / "frames").iterdir()
+                                                                          if (p / "frames.json").exists())
 
 
 def test_corner_order_and_overlap():
@@ -109,12 +118,12 @@ def test_corner_order_and_overlap():
 
 
 def test_grounding_dino_backend_loads_and_refines_boxes(canvas_run, tmp_path):
-    from inverse_painting.canvas import make_canvas_detector, track_canvas
+    from inverse_painting.canvas import track_canvas
     from inverse_painting.vision import Box
 
     model_dir = tiny_grounding_dino(tmp_path / "gdino")
-    detector = make_canvas_detector("grounding-dino", model=str(model_dir), box_threshold=0.0, text_threshold=0.0,
-                                    min_score=0.0)
+    detector = CANVAS_DETECTORS.build("grounding-dino", GroundingDinoCanvasConfig(
+        model=str(model_dir), box_threshold=0.0, text_threshold=0.0, min_score=0.0))
     root, gts = canvas_run
     vid = next(iter(gts))
     rows = json.loads((root / "frames" / vid / "frames.json").read_text())["frames"][2:5]
@@ -130,3 +139,22 @@ def test_grounding_dino_backend_loads_and_refines_boxes(canvas_run, tmp_path):
     det = detector._quad_from_boxes(frames[0], [Box("canvas", 0.9, (x0, y0, x1, y1))])
     assert det is not None and quad_iou(det.quad, truth) > 0.95
     assert cv2.contourArea(det.quad.astype(np.float32)) > 0
+
+
+def test_detectors_are_named_by_the_config_and_built_from_their_own_section():
+    from typing import get_args
+
+    from inverse_painting.canvas import ClassicalCanvasConfig, ClassicalCanvasDetector
+    from inverse_painting.config import ConfigError, parse_config, setting_type
+    from inverse_painting.registry import UnknownBackend
+
+    assert get_args(setting_type(CanvasConfig, "backend")) == CANVAS_DETECTORS.names()
+    config = parse_config(CanvasConfig, {"backend": "classical", "classical": {"min_score": 0.7}}, "canvas")
+    detector = CANVAS_DETECTORS.build(config.backend, config.detector_settings())
+    assert isinstance(detector, ClassicalCanvasDetector) and detector.min_score == 0.7
+    assert parse_config(CanvasConfig, {"backend": "grounding-dino"}, "canvas").detector_settings() \
+        == GroundingDinoCanvasConfig()
+    with pytest.raises(ConfigError, match=r"canvas\.classical\.min_scor: unknown setting; did you mean 'min_score'"):
+        parse_config(CanvasConfig, {"classical": {"min_scor": 0.7}}, "canvas")
+    with pytest.raises(UnknownBackend, match="classical, grounding-dino"):
+        CANVAS_DETECTORS.build("hough", ClassicalCanvasConfig())

@@ -10,23 +10,29 @@ import numpy as np
 import pytest
 from test_canvas import make_sampled_videos, tiny_grounding_dino
 
-from inverse_painting.clean.occluders import analysis_frames, make_occluder_detector
-from inverse_painting.clean.stage import canvas_items, clean_item
+from inverse_painting.clean import OCCLUDER_DETECTORS, GroundingDinoOccluderConfig
+from inverse_painting.clean.occluders import analysis_frames
+from inverse_painting.clean.stage import CleanConfig, canvas_items, clean_item
+from inverse_painting.config import replace
 from inverse_painting.media.images import read_image
 from inverse_painting.pipeline import run_stage
 
-CLEAN_PARAMS = {"backend": "classical", "analysis_width": 200, "window": 3, "deviation": 30,
-                "min_occluder_fraction": 0.0005, "occluded": "drop"}
+CODES = {"no_canvas", "occluded", "duplicate", "barely_changed", "moves_away", "superseded"}
+
+
+def clean_config(root) -> CleanConfig:
+    return CleanConfig(canvas=str(root / "canvas"), out=str(root / "keyframes"), backend="classical",
+                       analysis_width=200, min_occluder_fraction=0.0005, occluded="drop")
 
 
 @pytest.fixture(scope="module")
 def clean_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("clean")
     gts = make_sampled_videos(root, [52, 57])
-    report = run_stage("clean", canvas_items(root / "canvas"), clean_item, root / "keyframes",
-                       CLEAN_PARAMS, progress=False)
+    config = clean_config(root)
+    report = run_stage("clean", canvas_items(config.canvas), clean_item, config.out, config, progress=False)
     assert report.ok == 2
-    return root, gts
+    return root, gts, report
 
 
 def _psnr(a, b):
@@ -34,7 +40,7 @@ def _psnr(a, b):
 
 
 def test_occluded_frames_are_found(clean_run):
-    root, gts = clean_run
+    root, gts, _ = clean_run
     tp = fp = fn = 0
     for vid, gt in gts.items():
         seq = json.loads((root / "keyframes" / vid / "sequence.json").read_text())
@@ -56,7 +62,7 @@ def test_occluded_frames_are_found(clean_run):
 
 
 def test_keyframes_are_clean_faithful_and_progress(clean_run):
-    root, gts = clean_run
+    root, gts, _ = clean_run
     for vid, gt in gts.items():
         seq = json.loads((root / "keyframes" / vid / "sequence.json").read_text())
         assert seq["painting_id"] == vid and seq["origin"] == "real" and seq["split_hint"] == "test"
@@ -85,10 +91,10 @@ def test_keyframes_are_clean_faithful_and_progress(clean_run):
 
 
 def test_fill_mode_keeps_covered_frames_without_the_hand(clean_run, tmp_path):
-    root, gts = clean_run
-    params = {**CLEAN_PARAMS, "occluded": "fill"}
-    report = run_stage("clean", canvas_items(root / "canvas"), clean_item, tmp_path / "filled",
-                       params, progress=False)
+    root, gts, _ = clean_run
+    config = replace(clean_config(root), occluded="fill", out=str(tmp_path / "filled"))
+    assert config.detector_settings().reach_px == 0  # filling copies only the pixels really covered
+    report = run_stage("clean", canvas_items(config.canvas), clean_item, config.out, config, progress=False)
     assert report.ok == 2
     for vid, gt in gts.items():
         seq = json.loads((tmp_path / "filled" / vid / "sequence.json").read_text())
@@ -107,7 +113,7 @@ def test_fill_mode_keeps_covered_frames_without_the_hand(clean_run, tmp_path):
 
 
 def test_grounding_dino_occluder_backend_plumbing(clean_run, tmp_path):
-    root, gts = clean_run
+    root, gts, _ = clean_run
     vid = next(iter(gts))
     index = json.loads((root / "canvas" / vid / "canvas.json").read_text())
     files = [r["file"] for r in index["frames"] if r["file"]][:3]
@@ -116,8 +122,33 @@ def test_grounding_dino_occluder_backend_plumbing(clean_run, tmp_path):
         return read_image(root / "canvas" / vid / files[k])
 
     frames = analysis_frames(load, len(files), tuple(index["canvas_box"]))
-    detector = make_occluder_detector("grounding-dino", model=str(tiny_grounding_dino(tmp_path / "gd")),
-                                      box_threshold=0.0, text_threshold=0.0, batch_size=2)
+    detector = OCCLUDER_DETECTORS.build("grounding-dino", GroundingDinoOccluderConfig(
+        model=str(tiny_grounding_dino(tmp_path / "gd")), box_threshold=0.0, text_threshold=0.0, batch_size=2))
     occlusions = detector.detect(frames, load)
     assert len(occlusions) == 3 and all(0.0 <= o.fraction <= 1.0 for o in occlusions)
     assert any(o.mask is not None and o.mask.shape == load(0).shape[:2] for o in occlusions)
+
+
+def test_rejections_are_counted_by_code(clean_run):
+    root, gts, report = clean_run
+    for row in report.rows:
+        seq = json.loads((root / "keyframes" / row.item_id / "sequence.json").read_text())
+        counts = row.info["reasons"]
+        assert set(counts) <= CODES and sum(counts.values()) == row.info["rejected"] == len(seq["rejected"])
+        assert counts["occluded"] == sum(r["reason"].startswith("hand or brush") for r in seq["rejected"])
+        assert counts["no_canvas"] == sum(r["reason"] == "no canvas" for r in seq["rejected"])
+        assert counts.get("duplicate", 0) == sum(r["reason"].startswith("duplicate") for r in seq["rejected"])
+
+
+def test_occluder_settings_are_strict_and_each_backend_has_its_own():
+    from typing import get_args
+
+    from inverse_painting.config import ConfigError, parse_config, setting_type
+
+    assert get_args(setting_type(CleanConfig, "backend")) == OCCLUDER_DETECTORS.names()
+    config = parse_config(CleanConfig, {"classical": {"min_skin_share": 0.4}, "keyframes": {"min_change": 0.01}},
+                          "clean")
+    detector = OCCLUDER_DETECTORS.build(config.backend, config.detector_settings())
+    assert detector.min_skin_share == 0.4 and detector.reach_px == 3 and config.keyframes.min_change == 0.01
+    with pytest.raises(ConfigError, match=r"clean\.window: unknown setting"):
+        parse_config(CleanConfig, {"window": 3}, "clean")  # the classical detector's: clean.classical.window

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
+from pathlib import Path
 
 import pytest
+import yaml
 from typer.main import get_command
 from typer.testing import CliRunner
 
@@ -64,3 +67,24 @@ def test_sample_command_writes_videos_and_stills(tmp_path):
     assert sorted(p.name for p in (tmp_path / "stills").iterdir()) == ["still-0100.png", "still-0101.png"]
     r = runner.invoke(app, ["sample", str(tmp_path), "--seeds", "1-x"])
     assert r.exit_code == 2 and "expected seeds" in r.output
+
+
+def _ingestion_configs():
+    from inverse_painting.canvas.stage import CanvasConfig
+    from inverse_painting.clean.stage import CleanConfig
+    from inverse_painting.ingest.fetch import FetchConfig
+    from inverse_painting.ingest.frames import FramesConfig
+
+    return {"fetch": FetchConfig, "frames": FramesConfig, "canvas": CanvasConfig, "clean": CleanConfig}
+
+
+@pytest.mark.parametrize("stage", ["fetch", "frames", "canvas", "clean"])
+def test_params_yaml_holds_the_config_defaults_and_dvc_lists_exactly_its_keys(stage):
+    from inverse_painting.config import parse_config
+
+    cls = _ingestion_configs()[stage]
+    root = Path(__file__).resolve().parent.parent
+    params = yaml.safe_load((root / "params.yaml").read_text())[stage]
+    assert parse_config(cls, params, stage) == cls()
+    listed = yaml.safe_load((root / "dvc.yaml").read_text())["stages"][stage]["params"]
+    assert sorted(listed) == sorted(f"{stage}.{f.name}" for f in fields(cls))

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from inverse_painting.ingest.download import DownloadOptions, RefusedSource, check_url, expand_sources
-from inverse_painting.ingest.fetch import fetch_item
+from inverse_painting.config import ConfigError, parse_config
+from inverse_painting.ingest.download import DownloadConfig, RefusedSource, check_url
+from inverse_painting.ingest.fetch import FetchConfig, fetch_item, fetch_items
 from inverse_painting.ingest.sources import Source
 from inverse_painting.media.video import VideoWriter, probe_video
 from inverse_painting.pipeline import run_stage
@@ -78,9 +79,18 @@ def server(tmp_path_factory):
     httpd.shutdown()
 
 
+def _config(out="raw", **download) -> FetchConfig:
+    """The fetch settings of these tests: no download archive unless one is given."""
+    return FetchConfig(out=str(out), workers=1, download=DownloadConfig(**{"archive": None, **download}))
+
+
 def _fetch(items, out, options: dict):
-    params = {"download": options}
-    return run_stage("fetch", items, fetch_item, out, params, workers=1, progress=False, raise_on_failure=False)
+    config = _config(out, **options)
+    return run_stage("fetch", items, fetch_item, out, config, progress=False, raise_on_failure=False)
+
+
+def expand_sources(sources, options: dict):
+    return fetch_items(sources, _config(**options))
 
 
 def test_refuses_file_urls_and_local_hosts():
@@ -90,8 +100,9 @@ def test_refuses_file_urls_and_local_hosts():
             check_url(url, allow_local=False)
     check_url("http://127.0.0.1/x.mp4", allow_local=True)
     # Refused sources become ledger rows with the reason, not a crashed stage.
-    items = expand_sources([Source(url="http://127.0.0.1:9/v.mp4", kind="remote")], DownloadOptions())
+    items = expand_sources([Source(url="http://127.0.0.1:9/v.mp4", kind="remote")], {})
     assert len(items) == 1 and "local or private network" in items[0].payload["error"]
+    assert items[0].payload["error_code"] == "refused_url"
 
 
 def test_direct_link_playlist_and_bad_inputs(server, tmp_path):
@@ -101,7 +112,7 @@ def test_direct_link_playlist_and_bad_inputs(server, tmp_path):
                Source(url=f"{base}/page.html", kind="remote"),
                Source(url=f"{base}/missing.mp4", kind="remote"),
                Source(url=f"{base}/text.html", kind="remote")]
-    items = expand_sources(sources, DownloadOptions.from_params(options))
+    items = expand_sources(sources, options)
     ids = [i.id for i in items]
     assert ids[0] == "a" and ids[1:4] == ["page-1", "page-2", "page-3"]
     assert "404" in items[4].payload["error"] and "Unsupported URL" in items[5].payload["error"]
@@ -109,8 +120,9 @@ def test_direct_link_playlist_and_bad_inputs(server, tmp_path):
     rows = {r.item_id: r for r in report.rows}
     assert [rows[i].status for i in ids[:4]] == ["ok"] * 4, [rows[i].reason for i in ids[:4]]
     assert [rows[i].status for i in ids[:4]] == ["ok"] * 4
-    assert rows[ids[4]].status == "skipped" and "404" in rows[ids[4]].reason
+    assert rows[ids[4]].status == "skipped" and "404" in rows[ids[4]].reason and rows[ids[4]].code == "not_found"
     assert rows[ids[5]].status == "skipped" and "Unsupported URL" in rows[ids[5]].reason
+    assert rows[ids[5]].code == "no_video" and report.reasons() == {"no_video": 1, "not_found": 1}
     info = json.loads((tmp_path / "raw/a/info.json").read_text())
     assert info["licence"] == "CC-BY-4.0" and info["webpage_url"].endswith("/a.mp4") and info["yt_id"] == "a"
     assert (tmp_path / "raw/a/video.info.json").is_file()
@@ -121,7 +133,7 @@ def test_direct_link_playlist_and_bad_inputs(server, tmp_path):
     archived = set((tmp_path / "archive.txt").read_text().splitlines())
     assert archived == {"generic a", "generic b", "generic c", "generic d"}
     # A second run redoes nothing: finished items are skipped by their markers.
-    again = _fetch(expand_sources(sources, DownloadOptions.from_params(options)), tmp_path / "raw", options)
+    again = _fetch(expand_sources(sources, options), tmp_path / "raw", options)
     assert again.cached == 6
 
 
@@ -134,7 +146,7 @@ def _first_frame(path):
 def test_duplicates_get_a_reason(server, tmp_path):
     base, _ = server
     sources = [Source(url=f"{base}/b.mp4", kind="remote"), Source(url=f"{base}/b.mp4", kind="remote")]
-    items = expand_sources(sources, DownloadOptions(allow_local=True))
+    items = expand_sources(sources, {"allow_local": True})
     assert [i.id for i in items] == ["b", "b.dup2"]
     # An archived video whose files were removed is downloaded again.
     options = {"allow_local": True, "archive": str(tmp_path / "archive.txt")}
@@ -146,13 +158,14 @@ def test_duplicates_get_a_reason(server, tmp_path):
     report = _fetch(items, tmp_path / "raw", {"allow_local": True})
     assert report.rows[0].status == "ok"
     assert report.rows[1].status == "skipped" and "duplicate of b" in report.rows[1].reason
+    assert report.rows[1].code == "duplicate"
 
 
 def test_resume_after_interrupted_download(server, tmp_path):
     base, root = server
     Handler.requests.clear()
     options = {"allow_local": True, "retries": 3, "backoff_s": 0.05}
-    items = expand_sources([Source(url=f"{base}/cut.mp4", kind="remote")], DownloadOptions.from_params(options))
+    items = expand_sources([Source(url=f"{base}/cut.mp4", kind="remote")], options)
     report = _fetch(items, tmp_path / "raw", options)
     assert report.rows[0].status == "ok", report.rows[0].reason
     got = (tmp_path / "raw/cut/video.mp4").read_bytes()
@@ -160,3 +173,10 @@ def test_resume_after_interrupted_download(server, tmp_path):
     # Whole-file transfers were cut; a later request asked only for the missing bytes.
     assert any(r and not r.startswith("bytes=0-") for p, r in Handler.requests if p == "/cut.mp4"), Handler.requests
     assert not (tmp_path / "raw/.partial/cut").exists()
+
+
+def test_download_settings_are_strict():
+    config = parse_config(FetchConfig, {"download": {"max_height": 480, "rate_limit": "2M"}}, "fetch")
+    assert config.download == DownloadConfig(max_height=480, rate_limit="2M")
+    with pytest.raises(ConfigError, match=r"fetch\.download\.max_hieght: unknown setting; did you mean 'max_height'"):
+        parse_config(FetchConfig, {"download": {"max_hieght": 480}}, "fetch")

@@ -71,16 +71,16 @@ def kill_item_stage_and_resume(tmp_path: Path, stage: str, params: dict, items: 
 @pytest.fixture(scope="module")
 def sampled_frames(tmp_path_factory) -> Path:
     """Frames of four short sample videos (fetch + frames run in this process)."""
-    from inverse_painting.ingest.download import DownloadOptions, expand_sources
-    from inverse_painting.ingest.fetch import fetch_item
+    from inverse_painting.ingest.fetch import FetchConfig, fetch_item, fetch_items
     from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
     from inverse_painting.ingest.sources import load_manifest
 
     root = tmp_path_factory.mktemp("canvas-inputs")
     (root / "sources.yaml").write_text(
         "sources:\n" + "".join(f"  - url: sample://landscape/{s}?duration=16&fps=4\n" for s in (51, 52, 53, 54)))
-    items = expand_sources(load_manifest(root / "sources.yaml"), DownloadOptions.from_params(None))
-    run_stage("fetch", items, fetch_item, root / "raw", {}, progress=False)
+    fetch = FetchConfig(out=str(root / "raw"))
+    run_stage("fetch", fetch_items(load_manifest(root / "sources.yaml"), fetch), fetch_item, fetch.out, fetch,
+              progress=False)
     run_stage("frames", fetched_items(root / "raw"), frames_item, root / "frames",
               FramesConfig(raw=str(root / "raw"), rate=2.0, jpeg_quality=90), progress=False)
     return root / "frames"

@@ -86,8 +86,7 @@ def test_local_files_with_one_name_get_distinct_ids_and_publish_no_path(tmp_path
 
     import numpy as np
 
-    from inverse_painting.ingest.download import expand_sources
-    from inverse_painting.ingest.fetch import fetch_item
+    from inverse_painting.ingest.fetch import FetchConfig, fetch_item, fetch_items
     from inverse_painting.media.video import VideoWriter
     from inverse_painting.pipeline import run_stage
 
@@ -105,8 +104,36 @@ def test_local_files_with_one_name_get_distinct_ids_and_publish_no_path(tmp_path
     ids = [default_item_id(s) for s in sources]
     assert ids[1] == "b-video" and ids[0].startswith("a-video-") and ids[2].startswith("a-video-")
     assert len(set(ids)) == 3
-    report = run_stage("fetch", expand_sources(sources), fetch_item, tmp_path / "raw", {}, progress=False)
+    config = FetchConfig(out=str(tmp_path / "raw"), workers=1)
+    report = run_stage("fetch", fetch_items(sources, config), fetch_item, config.out, config, progress=False)
     assert report.ok == 3
     infos = [json.loads((tmp_path / "raw" / i / "info.json").read_text()) for i in ids]
     assert all(info["source_url"].startswith("local:video.mp4#sha256=") for info in infos)
     assert len({info["source_url"] for info in infos}) == 3 and not any(str(tmp_path) in json.dumps(i) for i in infos)
+
+
+def test_local_sources_inside_the_current_folder_are_named_relative_to_it(tmp_path, monkeypatch):
+    from inverse_painting.ingest.fetch import FetchConfig, fetch_items
+
+    (tmp_path / "videos").mkdir()
+    (tmp_path / "videos" / "clip.mp4").write_bytes(b"not really a video")
+    write(tmp_path, "sources.yaml", "sources:\n  - url: videos/clip.mp4\n  - url: videos/gone.mp4\n")
+    monkeypatch.chdir(tmp_path)
+    sources = load_manifest("sources.yaml")
+    assert [s.url for s in sources] == ["videos/clip.mp4", "videos/gone.mp4"]
+    clip, gone = fetch_items(sources, FetchConfig())
+    # The marker hashes the file's content: a file replaced under the same name is fetched again.
+    assert clip.payload["sha256"] and gone.payload["sha256"] is None
+    (tmp_path / "videos" / "clip.mp4").write_bytes(b"another video")
+    assert fetch_items(sources, FetchConfig())[0].payload["sha256"] != clip.payload["sha256"]
+
+
+def test_sources_of_a_scheme_no_fetcher_reads_are_refused_naming_the_known_ones(tmp_path):
+    from inverse_painting.ingest.fetchers import FETCHERS, fetcher_kind
+
+    assert FETCHERS.names() == ("local", "remote", "sample")
+    assert [fetcher_kind(u) for u in ("a/b.mp4", "https://x.org/v", "file:///v.mp4", "sample://landscape/1",
+                                      "ftp://x/v")] == ["local", "remote", "remote", "sample", None]
+    m = write(tmp_path, "s.yaml", "sources:\n  - url: ftp://host/v.mp4\n")
+    with pytest.raises(ManifestError, match="a path, http://, https://, file://, sample://"):
+        load_manifest(m)

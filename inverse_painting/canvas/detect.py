@@ -1,9 +1,10 @@
-"""Canvas detectors: one interface, a classical backend and a Grounding DINO backend.
+"""Canvas detectors: one interface (:class:`CanvasDetector`) and the classical backend.
 
 A detector takes RGB frames and returns, per frame, the best canvas quadrilateral found
-(or ``None``) with a confidence. Both backends end in the same refinement: a rough
+(or ``None``) with a confidence. Every backend ends in the same refinement: a rough
 outline (a bright region's hull, an edge contour, or a detection box) is snapped onto
-the canvas edges by :func:`~inverse_painting.canvas.refine.refine_quad`.
+the canvas edges by :func:`~inverse_painting.canvas.refine.refine_quad`. The backends by
+name: :data:`~inverse_painting.canvas.detectors.CANVAS_DETECTORS`.
 """
 
 from __future__ import annotations
@@ -48,6 +49,16 @@ def quad_from_points(points: np.ndarray) -> np.ndarray | None:
     return quad if is_convex(quad) and quad_area(quad) > 0 else None
 
 
+@dataclass(frozen=True)
+class ClassicalCanvasConfig:
+    """``canvas.classical``: the classical detector's settings."""
+
+    work_width: int = 640  # frames are searched at this width
+    min_area: float = 0.06  # share of the frame a canvas covers at least ...
+    max_area: float = 0.9  # ... and at most
+    min_score: float = 0.5  # edge support a quad needs
+
+
 class ClassicalCanvasDetector:
     """Bright regions and closed edge contours -> convex quads, scored by edge support.
 
@@ -57,9 +68,9 @@ class ClassicalCanvasDetector:
 
     name = "classical"
 
-    def __init__(self, work_width: int = 640, min_area: float = 0.06, max_area: float = 0.9, min_score: float = 0.5):
-        self.work_width = work_width
-        self.min_area, self.max_area, self.min_score = min_area, max_area, min_score
+    def __init__(self, config: ClassicalCanvasConfig = ClassicalCanvasConfig()):
+        self.work_width = config.work_width
+        self.min_area, self.max_area, self.min_score = config.min_area, config.max_area, config.min_score
 
     def detect(self, images: Sequence[np.ndarray]) -> list[Detection | None]:
         return [self.detect_one(img) for img in images]
@@ -135,15 +146,3 @@ def _distinct(quads: list[np.ndarray], tolerance: float = 3.0) -> list[np.ndarra
         if not any(np.abs(q - k).max() <= tolerance for k in kept):
             kept.append(q)
     return kept
-
-
-def make_canvas_detector(backend: str, **options) -> CanvasDetector:
-    """Build the canvas detector named in params: ``classical`` or ``grounding-dino``."""
-    if backend == "classical":
-        return ClassicalCanvasDetector(**{k: v for k, v in options.items()
-                                          if k in ("work_width", "min_area", "max_area", "min_score")})
-    if backend == "grounding-dino":
-        from .grounding_dino import GroundingDinoCanvasDetector
-
-        return GroundingDinoCanvasDetector(**options)
-    raise ValueError(f"unknown canvas detector {backend!r}; choose 'classical' or 'grounding-dino'")

@@ -3,14 +3,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
-from ..vision.grounding_dino import DEFAULT_MODEL, Box, load_grounding_dino
+from ..vision.grounding_dino import Box, GroundingDinoSettings, load_grounding_dino
 from .detect import Detection
 from .geometry import quad_area
 from .refine import colour_gradients, edge_support, refine_quad
+
+
+@dataclass(frozen=True)
+class GroundingDinoCanvasConfig(GroundingDinoSettings):
+    """``canvas.grounding_dino``: the Grounding DINO detector's settings."""
+
+    prompt: str = "canvas. painting."
+    min_score: float = 0.3  # box score x edge support a quad needs
 
 
 class GroundingDinoCanvasDetector:
@@ -18,11 +27,10 @@ class GroundingDinoCanvasDetector:
 
     name = "grounding-dino"
 
-    def __init__(self, model: str = DEFAULT_MODEL, prompt: str = "canvas. painting.", box_threshold: float = 0.3,
-                 text_threshold: float = 0.25, device: str = "cpu", min_score: float = 0.3, **_ignored):
-        self.dino = load_grounding_dino(model, device, "canvas.model")
-        self.prompt, self.box_threshold, self.text_threshold = prompt, box_threshold, text_threshold
-        self.min_score = min_score
+    def __init__(self, config: GroundingDinoCanvasConfig = GroundingDinoCanvasConfig()):
+        self.dino = load_grounding_dino(config.model, config.device, "canvas.grounding_dino.model")
+        self.prompt, self.box_threshold, self.text_threshold = config.prompt, config.box_threshold, config.text_threshold
+        self.min_score = config.min_score
 
     def detect(self, images: Sequence[np.ndarray]) -> list[Detection | None]:
         out: list[Detection | None] = []

@@ -4,7 +4,8 @@ Walking forward in time from the first clean view, a frame becomes the next keyf
 when enough of the canvas changed since the previous keyframe, and the painting did
 not move away from its finished state (which would mean a missed occluder or a lighting
 glitch, not paint). The last clean view is the finished painting and always ends the
-sequence. Every other frame gets a reason.
+sequence. Every other frame gets a reason: a code (``duplicate``, ``barely_changed``,
+``moves_away``, ``superseded``) and the words saying it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class KeyframeConfig:
+    """``clean.keyframes``: when a clean view becomes the next keyframe."""
+
     pixel_change: float = 24.0  # grey levels: a pixel changed between two views
     min_change: float = 0.004  # share of the canvas that must change for a new keyframe
     duplicate_change: float = 0.0005  # below this, a frame is a duplicate
@@ -28,9 +31,10 @@ class FrameVerdict:
     position: int
     t: float
     kept: bool
-    reason: str = ""
+    reason: str = ""  # why it was not kept, in words
     change: float = 0.0  # share of the canvas changed since the previous keyframe
     to_final: float = 0.0  # share of the canvas still unlike the finished painting
+    code: str = ""  # why it was not kept, as a code (the ledger counts codes)
 
 
 def changed_fraction(a: np.ndarray, b: np.ndarray, pixel_change: float) -> float:
@@ -55,12 +59,12 @@ def select_keyframes(views: list[np.ndarray], times: list[float], config: Keyfra
         v = FrameVerdict(i, times[i], False, "", change, to_final[i])
         ref = f"keyframe at t={times[last]:.1f}s"
         if change < config.duplicate_change:
-            v.reason = f"duplicate of the {ref}"
+            v.code, v.reason = "duplicate", f"duplicate of the {ref}"
         elif change < config.min_change:
-            v.reason = f"barely changed since the {ref} ({change:.2%} of the canvas)"
+            v.code, v.reason = "barely_changed", f"barely changed since the {ref} ({change:.2%} of the canvas)"
         elif to_final[i] > to_final[last] + config.regress_tolerance:
-            v.reason = (f"moves away from the finished painting ({to_final[i]:.1%} unlike it, "
-                        f"{to_final[last]:.1%} at the {ref})")
+            v.code, v.reason = "moves_away", (f"moves away from the finished painting ({to_final[i]:.1%} unlike it, "
+                                              f"{to_final[last]:.1%} at the {ref})")
         else:
             v.kept, last = True, i
         verdicts.append(v)
@@ -68,6 +72,7 @@ def select_keyframes(views: list[np.ndarray], times: list[float], config: Keyfra
         change = changed_fraction(final, views[last], config.pixel_change)
         if last > 0 and change < config.min_change:
             verdicts[last].kept = False
+            verdicts[last].code = "superseded"
             verdicts[last].reason = f"superseded by the finished painting at t={times[-1]:.1f}s (no change after it)"
         verdicts.append(FrameVerdict(n - 1, times[-1], True, "", change, 0.0))
     return verdicts

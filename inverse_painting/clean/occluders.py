@@ -6,7 +6,8 @@ matches the later frames; a hand is transient); around the canvas, where nothing
 the reference is the median of the whole video. A connected deviation region is an occluder
 when it holds skin-coloured pixels, or when it reaches from the canvas out into the
 margin (arms and brush handles come in from outside; paint stays on the canvas).
-``grounding-dino``: boxes for "hand. arm. paintbrush." overlapping the canvas.
+``grounding-dino`` (:mod:`.grounding_dino`): boxes for "hand. arm. paintbrush." overlapping the
+canvas. The backends by name: :data:`~inverse_painting.clean.detectors.OCCLUDER_DETECTORS`.
 """
 
 from __future__ import annotations
@@ -98,15 +99,27 @@ def lighting_gains(frames: np.ndarray, surround: np.ndarray) -> np.ndarray:
     return np.median(wall, axis=0)[None] / np.maximum(wall, 1.0)
 
 
+@dataclass(frozen=True)
+class ClassicalOccluderConfig:
+    """``clean.classical``: the classical occluder detector's settings (pixels at ``analysis_width``)."""
+
+    window: int = 3  # frames each side in the temporal median
+    deviation: float = 30.0  # grey levels off the temporal median that count as changed
+    min_skin_px: int = 6  # a changed region with this many thick skin-coloured pixels ...
+    min_skin_share: float = 0.25  # ... making up this share of it is a hand or arm
+    min_cross_px: int = 4  # a changed region with this many pixels on the canvas and in the margin is an arm
+    reach_px: int = 3  # drop mode: canvas px around a hand also counted as covered (thin brushes)
+
+
 class ClassicalOccluderDetector:
     name = "classical"
 
-    def __init__(self, window: int = 3, deviation: float = 30.0, min_skin_px: int = 6, min_skin_share: float = 0.25,
-                 min_cross_px: int = 4, reach_px: int = 3):
-        self.window = window  # frames on each side in the temporal median
-        self.deviation = deviation  # grey levels
-        self.min_skin_px, self.min_skin_share, self.min_cross_px = min_skin_px, min_skin_share, min_cross_px
-        self.reach_px = int(reach_px)  # analysis pixels around a hand also counted as covered
+    def __init__(self, config: ClassicalOccluderConfig = ClassicalOccluderConfig()):
+        self.window = config.window  # frames on each side in the temporal median
+        self.deviation = config.deviation  # grey levels
+        self.min_skin_px, self.min_skin_share = config.min_skin_px, config.min_skin_share
+        self.min_cross_px = config.min_cross_px
+        self.reach_px = config.reach_px  # analysis pixels around a hand also counted as covered
 
     def detect(self, frames: AnalysisFrames, load: Loader | None = None) -> list[Occlusion]:
         n = len(frames)
@@ -162,43 +175,3 @@ class ClassicalOccluderDetector:
             full = cv2.resize(mask.astype(np.uint8), (full_w, full_h), interpolation=cv2.INTER_NEAREST).astype(bool)
             out.append(Occlusion(fraction, full))
         return out
-
-
-class GroundingDinoOccluderDetector:
-    """Boxes of hands, arms and brushes (Grounding DINO) overlapping the canvas."""
-
-    name = "grounding-dino"
-
-    def __init__(self, model: str | None = None, prompt: str = "hand. arm. paintbrush.", box_threshold: float = 0.3,
-                 text_threshold: float = 0.25, device: str = "cpu", batch_size: int = 4, **_ignored):
-        from ..vision.grounding_dino import DEFAULT_MODEL, load_grounding_dino
-
-        self.dino = load_grounding_dino(model or DEFAULT_MODEL, device, "clean.model")
-        self.prompt, self.box_threshold, self.text_threshold = prompt, box_threshold, text_threshold
-        self.batch_size = max(1, int(batch_size))
-
-    def detect(self, frames: AnalysisFrames, load: Loader) -> list[Occlusion]:
-        x0, y0, x1, y1 = frames.canvas_box
-        n = len(frames)
-        out = []
-        for start in range(0, n, self.batch_size):
-            images = [load(k) for k in range(start, min(n, start + self.batch_size))]
-            for img, boxes in zip(images, self.dino.detect(images, self.prompt, self.box_threshold,
-                                                           self.text_threshold)):
-                mask = np.zeros(img.shape[:2], bool)
-                for b in boxes:
-                    bx0, by0, bx1, by1 = (int(round(v)) for v in b.xyxy)
-                    mask[max(by0, 0):max(by1, 0), max(bx0, 0):max(bx1, 0)] = True
-                fraction = float(mask[y0:y1, x0:x1].mean()) if mask.any() else 0.0
-                out.append(Occlusion(fraction, mask if fraction > 0 else None))
-        return out
-
-
-def make_occluder_detector(backend: str, **options) -> OccluderDetector:
-    """Build the occluder detector named in params: ``classical`` or ``grounding-dino``."""
-    if backend == "classical":
-        keys = ("window", "deviation", "min_skin_px", "min_skin_share", "min_cross_px", "reach_px")
-        return ClassicalOccluderDetector(**{k: v for k, v in options.items() if k in keys})
-    if backend == "grounding-dino":
-        return GroundingDinoOccluderDetector(**options)
-    raise ValueError(f"unknown occluder detector {backend!r}; choose 'classical' or 'grounding-dino'")

@@ -1,26 +1,36 @@
-"""``inverse-painting canvas``, ``clean`` and ``download``: real-video ingestion outside DVC."""
+"""``inverse-painting canvas`` and ``clean``: real-video ingestion outside DVC."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
-from typing import Literal
 
 import typer
 
+from ..canvas.stage import CanvasConfig
+from ..clean.stage import CleanConfig
+from ..config import replace, setting_type
 from ..pipeline.atomic import check_output_folder
 from .app import app
 from .common import print_report, run_reporting
 
+CANVAS = CanvasConfig()  # the defaults of the canvas stage: one place for params and options
+CLEAN = CleanConfig()  # the defaults of the clean stage
+CanvasBackend = setting_type(CanvasConfig, "backend")
+OccluderBackend = setting_type(CleanConfig, "backend")
+Occluded = setting_type(CleanConfig, "occluded")
+
 
 @app.command("canvas")
 def canvas_command(
-    frames: Path = typer.Argument(Path("data/frames"), help="Folder of sampled frames (from `frames`)."),
-    out: Path = typer.Option(Path("data/canvas"), help="Output folder: canvas.json + rectified/ per video."),
-    backend: Literal["classical", "grounding-dino"] = typer.Option("classical", help="Canvas detector."),
-    model: str = typer.Option("IDEA-Research/grounding-dino-tiny", help="grounding-dino: Hub id or local folder."),
-    width: int = typer.Option(512, min=16, help="Rectified canvas width in pixels (height from the aspect)."),
-    margin: float = typer.Option(0.15, min=0, max=1, help="Surroundings kept around the canvas (share of width)."),
-    workers: int = typer.Option(2, min=1, help="Parallel worker processes."),
+    frames: Path = typer.Argument(Path(CANVAS.frames), help="Folder of sampled frames (from `frames`)."),
+    out: Path = typer.Option(Path(CANVAS.out), help="Output folder: canvas.json + rectified/ per video."),
+    backend: CanvasBackend = typer.Option(CANVAS.backend, help="Canvas detector."),
+    model: str = typer.Option(CANVAS.grounding_dino.model, help="grounding-dino: Hub id or local folder."),
+    width: int = typer.Option(CANVAS.width, min=16, help="Rectified canvas width in pixels (height from the aspect)."),
+    margin: float = typer.Option(CANVAS.margin, min=0, max=1,
+                                 help="Surroundings kept around the canvas (share of width)."),
+    workers: int = typer.Option(CANVAS.workers, min=1, help="Parallel worker processes."),
 ) -> None:
     """Find the canvas in every sampled frame, keep it consistent per camera segment and
     rectify it upright; frames without a canvas are recorded as "no canvas"."""
@@ -28,23 +38,23 @@ def canvas_command(
     from ..pipeline import run_stage
 
     check_output_folder(out, "canvas")
-
-    params = {"backend": backend, "model": model, "width": width, "margin": margin}
-    report = run_reporting(run_stage, "canvas", frames_items(frames), canvas_item, out, params, workers=workers)
+    config = replace(CANVAS, frames=str(frames), out=str(out), backend=backend, width=width, margin=margin,
+                     workers=workers, grounding_dino=dataclasses.replace(CANVAS.grounding_dino, model=model))
+    report = run_reporting(run_stage, "canvas", frames_items(frames), canvas_item, out, config)
     print_report(report, out)
 
 
 @app.command("clean")
 def clean_command(
-    canvas: Path = typer.Argument(Path("data/canvas"), help="Folder of rectified frames (from `canvas`)."),
-    out: Path = typer.Option(Path("data/keyframes"), help="Output folder: sequence.json + keyframes/ per video."),
-    backend: Literal["classical", "grounding-dino"] = typer.Option("classical", help="Occluder detector."),
-    model: str = typer.Option("IDEA-Research/grounding-dino-tiny", help="grounding-dino: Hub id or local folder."),
-    occluded: Literal["drop", "fill"] = typer.Option("drop", help="Frames with a hand over the canvas: drop, or fill "
-                                                                  "from the last clean frame."),
-    min_change: float = typer.Option(0.004, min=0, max=1, help="Share of the canvas that must change between "
-                                                                "keyframes."),
-    workers: int = typer.Option(2, min=1, help="Parallel worker processes."),
+    canvas: Path = typer.Argument(Path(CLEAN.canvas), help="Folder of rectified frames (from `canvas`)."),
+    out: Path = typer.Option(Path(CLEAN.out), help="Output folder: sequence.json + keyframes/ per video."),
+    backend: OccluderBackend = typer.Option(CLEAN.backend, help="Occluder detector."),
+    model: str = typer.Option(CLEAN.grounding_dino.model, help="grounding-dino: Hub id or local folder."),
+    occluded: Occluded = typer.Option(CLEAN.occluded, help="Frames with a hand over the canvas: drop, or fill "
+                                                            "from the last clean frame."),
+    min_change: float = typer.Option(CLEAN.keyframes.min_change, min=0, max=1,
+                                     help="Share of the canvas that must change between keyframes."),
+    workers: int = typer.Option(CLEAN.workers, min=1, help="Parallel worker processes."),
 ) -> None:
     """Drop (or fill) frames with hands, arms or brushes over the canvas, keep keyframes that
     show real progress, and give every rejected frame a reason."""
@@ -52,34 +62,8 @@ def clean_command(
     from ..pipeline import run_stage
 
     check_output_folder(out, "clean")
-
-    params = {"backend": backend, "model": model, "occluded": occluded, "min_change": min_change}
-    report = run_reporting(run_stage, "clean", canvas_items(canvas), clean_item, out, params, workers=workers)
-    print_report(report, out)
-
-
-@app.command("download")
-def download_command(
-    urls: list[str] = typer.Argument(..., help="Video, playlist or channel URLs."),
-    out: Path = typer.Option(Path("data/raw"), help="Output folder: one sub-folder per video."),
-    max_height: int = typer.Option(720, min=144, help="Highest video resolution to fetch."),
-    archive: Path = typer.Option(None, help="yt-dlp download archive file (skips videos already downloaded)."),
-    rate_limit: str = typer.Option("", help="Download rate limit, e.g. 2M (bytes/s); empty for none."),
-    allow_local: bool = typer.Option(False, help="Allow file:// URLs and local-network hosts."),
-    licence: str = typer.Option("", help="Licence to record for these videos (overrides their metadata)."),
-) -> None:
-    """Download videos with yt-dlp (playlists and channels expand into their videos), keeping
-    each video's info JSON; unreadable URLs, 404s and duplicates get a ledger row with the reason."""
-    from ..ingest.download import DownloadOptions, expand_sources
-    from ..ingest.fetch import fetch_item
-    from ..ingest.sources import Source, classify_url
-    from ..pipeline import run_stage
-
-    check_output_folder(out, "fetch")
-
-    options = {"max_height": max_height, "archive": str(archive) if archive else None,
-               "rate_limit": rate_limit or None, "allow_local": allow_local}
-    sources = [Source(url=u, kind=classify_url(u), licence=licence) for u in urls]
-    items = expand_sources(sources, DownloadOptions.from_params(options))
-    report = run_reporting(run_stage, "fetch", items, fetch_item, out, {"download": options}, workers=1)
+    config = replace(CLEAN, canvas=str(canvas), out=str(out), backend=backend, occluded=occluded, workers=workers,
+                     grounding_dino=dataclasses.replace(CLEAN.grounding_dino, model=model),
+                     keyframes=dataclasses.replace(CLEAN.keyframes, min_change=min_change))
+    report = run_reporting(run_stage, "clean", canvas_items(canvas), clean_item, out, config)
     print_report(report, out)

@@ -1,13 +1,12 @@
-"""Remote sources through yt-dlp's Python API: expand playlists and channels, download videos.
+"""The ``remote`` fetcher: URLs through yt-dlp's Python API (playlists and channels expand).
 
-:func:`expand_sources` turns every manifest source into executor items before the stage
-runs: a playlist or channel becomes one item per entry (item id = the yt-dlp id,
-sanitised), a URL that cannot be read becomes an item that records why, and an entry
-listed twice becomes an item that records the duplicate. :func:`download_item` downloads
-one entry: best stream up to ``max_height`` (mp4 preferred, merged with the static
-ffmpeg from imageio-ffmpeg), retries with exponential backoff, an optional rate limit,
-resumable ``.part`` files kept in ``<out>/.partial/<id>/`` between runs, a yt-dlp
-download archive, and the yt-dlp info JSON kept next to the video.
+:meth:`RemoteFetcher.items` lists a source before the stage runs: a playlist or channel
+becomes one item per entry (item id = the yt-dlp id, sanitised), and a URL that cannot be
+read becomes an item that records why. :meth:`RemoteFetcher.fetch` downloads one entry: best
+stream up to ``max_height`` (mp4 preferred, merged with the static ffmpeg from
+imageio-ffmpeg), retries with exponential backoff, an optional rate limit, resumable
+``.part`` files kept in ``<out>/.partial/<id>/`` between runs, a yt-dlp download archive, and
+the yt-dlp info JSON kept next to the video.
 
 ``file://`` URLs and hosts on loopback, private or link-local networks are refused unless
 ``allow_local`` is set (tests serve videos from 127.0.0.1 with it on).
@@ -21,17 +20,22 @@ import logging
 import shutil
 import socket
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from ..pipeline.redact import redact_value
 from ..pipeline import Item, ItemContext, ItemResult, NetworkUnavailable, atomic_dir, atomic_write_json
-from .sources import Source, default_item_id, sanitize_id
+from ..pipeline.redact import redact_value
+from ..records import INFO_NAME
+from .base import Source, sanitize_id, video_info
 
 log = logging.getLogger(__name__)
 PARTIAL_DIR = ".partial"
+# Errors a retry cannot fix, by what yt-dlp says: missing pages, pages without a video, refused formats.
+PERMANENT = (("404", "not_found"), ("410", "not_found"), ("unsupported url", "no_video"),
+             ("no video formats", "no_video"), ("requested format is not", "no_format"),
+             ("is not a valid url", "bad_url"), ("private video", "unavailable"), ("video unavailable", "unavailable"))
 
 
 class RefusedSource(ValueError):
@@ -43,21 +47,17 @@ class HostUnreachable(NetworkUnavailable):
 
 
 @dataclass(frozen=True)
-class DownloadOptions:
+class DownloadConfig:
+    """How remote URLs are downloaded (``fetch.download``)."""
+
     max_height: int = 720
     prefer_mp4: bool = True
-    archive: str | None = None  # yt-dlp download archive file
+    archive: str | None = "data/raw/.download-archive.txt"  # yt-dlp download archive; None: none
     retries: int = 3  # attempts per download (each also retried inside yt-dlp)
     backoff_s: float = 2.0  # first wait between attempts; doubles each time
-    rate_limit: str | int | None = None  # bytes/s, or "2M"
-    allow_local: bool = False
+    rate_limit: str | None = None  # bytes/s, e.g. "2M"
+    allow_local: bool = False  # read file:// URLs and local-network hosts
     socket_timeout: float = 30.0
-
-    @classmethod
-    def from_params(cls, params: dict[str, Any] | None) -> "DownloadOptions":
-        params = params or {}
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in params.items() if k in known})
 
 
 def check_url(url: str, allow_local: bool = False) -> None:
@@ -91,7 +91,7 @@ def format_selector(max_height: int, prefer_mp4: bool) -> str:
     return f"{mp4}bv*{h}+ba/b{h}/wv*+ba/w"
 
 
-def ydl_params(options: DownloadOptions, out_dir: Path | None = None, archive: bool = True) -> dict[str, Any]:
+def ydl_params(options: DownloadConfig, out_dir: Path | None = None, archive: bool = True) -> dict[str, Any]:
     """yt-dlp parameters for these options (``out_dir``: where the download goes)."""
     import imageio_ffmpeg
 
@@ -116,8 +116,7 @@ def ydl_params(options: DownloadOptions, out_dir: Path | None = None, archive: b
     if options.rate_limit:
         from yt_dlp.utils import parse_bytes
 
-        params["ratelimit"] = parse_bytes(str(options.rate_limit)) if not isinstance(options.rate_limit, int) \
-            else options.rate_limit
+        params["ratelimit"] = parse_bytes(str(options.rate_limit))
     if archive and options.archive:
         Path(options.archive).parent.mkdir(parents=True, exist_ok=True)
         params["download_archive"] = str(options.archive)
@@ -132,48 +131,13 @@ def _short_error(exc: Exception) -> str:
     return text.splitlines()[0][:500] if text else type(exc).__name__
 
 
-def expand_sources(sources: list[Source], options: DownloadOptions | None = None) -> list[Item]:
-    """Executor items for a manifest: remote playlists/channels expanded into their videos.
-
-    Sample and local sources give one item each. A remote source that cannot be listed
-    (refused, 404, not a video) gives one item carrying ``error``; an entry seen before
-    gives an item carrying ``duplicate_of``. Both end as skipped ledger rows with the reason.
-    """
-    options = options or DownloadOptions()
-    items: list[Item] = []
-    seen: dict[str, str] = {}
-
-    def add(item_id: str, payload: dict[str, Any]) -> None:
-        if item_id in seen:
-            n = 2
-            while f"{item_id}.dup{n}" in seen:
-                n += 1
-            payload = {**payload, "duplicate_of": item_id}
-            item_id = f"{item_id}.dup{n}"
-        seen[item_id] = payload["url"]
-        items.append(Item(item_id, payload))
-
-    for source in sources:
-        base = source.as_payload()
-        if source.kind != "remote":
-            add(default_item_id(source), base)
-            continue
-        try:
-            entries = list_remote(source.url, options)
-        except Exception as exc:  # noqa: BLE001 - the reason goes to the ledger, the stage goes on
-            reason = _short_error(exc)
-            add(source.id or default_item_id(source), {**base, "error": reason,
-                                                        "error_permanent": isinstance(exc, RefusedSource)
-                                                        or _permanent(reason)})
-            continue
-        for n, entry in enumerate(entries, 1):
-            item_id = source.id if (source.id and len(entries) == 1) else sanitize_id(entry["id"])
-            add(item_id, {**base, "url": entry["url"], "yt_id": entry["id"], "listed_from": source.url,
-                          "playlist_index": n if len(entries) > 1 else None})
-    return items
+def permanent_code(reason: str) -> str | None:
+    """The reason code of an error a retry cannot fix (None: a retry may succeed)."""
+    lowered = reason.lower()
+    return next((code for words, code in PERMANENT if words in lowered), None)
 
 
-def list_remote(url: str, options: DownloadOptions) -> list[dict[str, str]]:
+def list_remote(url: str, options: DownloadConfig) -> list[dict[str, str]]:
     """The videos behind a URL: itself, or a playlist's/channel's entries (id and URL each)."""
     import yt_dlp
 
@@ -198,75 +162,100 @@ def _flatten(info: dict[str, Any], url: str, entry: bool = False):
     yield {"id": vid, "url": own or url}
 
 
-def download_item(item: Item, ctx: ItemContext) -> ItemResult:
-    """Download one remote entry into ``<out>/<id>/`` (the fetch stage's remote branch)."""
-    import yt_dlp
+class RemoteFetcher:
+    schemes = ("http", "https", "file")
 
+    def source_url(self, url: str, base_dir: Path) -> str:
+        return url
+
+    def default_id(self, url: str) -> str:
+        return sanitize_id(url.split("://", 1)[-1])
+
+    def items(self, source: Source, item_id: str, config: Any) -> list[Item]:
+        """The source's videos; a source that cannot be listed (refused, 404, not a video) gives
+        one item carrying ``error`` (ledger: skipped with its code, or failed when a retry may help)."""
+        base = source.as_payload()
+        try:
+            entries = list_remote(source.url, config.download)
+        except Exception as exc:  # noqa: BLE001 - the reason goes to the ledger, the stage goes on
+            reason = _short_error(exc)
+            code = "refused_url" if isinstance(exc, RefusedSource) else permanent_code(reason)
+            return [Item(item_id, {**base, "error": reason, "error_code": code})]
+        return [Item(source.id if (source.id and len(entries) == 1) else sanitize_id(entry["id"]),
+                     {**base, "url": entry["url"], "yt_id": entry["id"], "listed_from": source.url,
+                      "playlist_index": n if len(entries) > 1 else None})
+                for n, entry in enumerate(entries, 1)]
+
+    def fetch(self, item: Item, ctx: ItemContext) -> ItemResult:
+        return download_item(item, ctx)
+
+
+def download_item(item: Item, ctx: ItemContext) -> ItemResult:
+    """Download one remote entry into ``<out>/<id>/``."""
     payload = item.payload
-    if payload.get("error"):
-        reason = f"cannot read {payload.get('listed_from', payload['url'])}: {payload['error']}"
-        if payload.get("error_permanent", True):
-            return ItemResult.skipped(reason)
+    options: DownloadConfig = ctx.config.download
+    if "error" in payload:
+        reason = f"cannot read {payload['url']}: {payload['error']}"
+        if payload["error_code"]:
+            return ItemResult.skipped(payload["error_code"], reason)
         raise NetworkUnavailable(reason + " (a later run retries it)")
-    if payload.get("duplicate_of"):
-        return ItemResult.skipped(f"duplicate of {payload['duplicate_of']} (the same video is listed twice)")
-    options = DownloadOptions.from_params(ctx.params.get("download"))
     try:
         check_url(payload["url"], options.allow_local)
     except RefusedSource as exc:
-        return ItemResult.skipped(str(exc))
+        return ItemResult.skipped("refused_url", str(exc))
     partial = ctx.out_dir / PARTIAL_DIR / item.id
     partial.mkdir(parents=True, exist_ok=True)
-    dest = ctx.out_dir / item.id
+    got = _download(payload["url"], partial, options)
+    if isinstance(got, ItemResult):
+        return got
+    info, video = got
+    return _store(item, info, video, partial, ctx.out_dir / item.id)
+
+
+def _download(url: str, partial: Path, options: DownloadConfig) -> tuple[dict[str, Any], Path] | ItemResult:
+    """yt-dlp's info and the downloaded file, retried with backoff; a skip when no retry can help."""
+    import yt_dlp
+
     archive_on = bool(options.archive)
-    info, videos, attempt = None, [], 0
-    while attempt < max(1, options.retries):
+    attempt, attempts = 0, max(1, options.retries)
+    while True:
         try:
             with yt_dlp.YoutubeDL(ydl_params(options, partial, archive=archive_on)) as ydl:
-                info = ydl.extract_info(payload["url"], download=True)
+                info = ydl.extract_info(url, download=True)
         except yt_dlp.utils.DownloadError as exc:
             reason = _short_error(exc)
-            if _permanent(reason):
+            code = permanent_code(reason)
+            if code:
                 shutil.rmtree(partial, ignore_errors=True)
-                return ItemResult.skipped(reason)
+                return ItemResult.skipped(code, reason)
             attempt += 1
-            if attempt >= max(1, options.retries):
+            if attempt >= attempts:
                 raise RuntimeError(f"download incomplete after {attempt} attempts: {reason}") from None
             time.sleep(options.backoff_s * 2 ** (attempt - 1))
             continue
         videos = [p for p in partial.glob("video.*") if p.stem == "video" and p.suffix not in (".json", ".part", ".ytdl")]
-        if not videos and archive_on:
-            archive_on = False  # the archive lists it, but its files are gone: download again
-            continue
-        break
-    if info is None or not videos:
-        raise RuntimeError("yt-dlp finished without a video file")
-    from .fetch import INFO_NAME, _info
+        if videos:
+            return info, videos[0]
+        if not archive_on:
+            raise RuntimeError("yt-dlp finished without a video file")
+        archive_on = False  # the archive lists it, but its files are gone: download again
 
-    video = videos[0]
+
+def _store(item: Item, info: dict[str, Any], video: Path, partial: Path, dest: Path) -> ItemResult:
+    """Move the download into ``dest`` whole, with yt-dlp's info JSON and our ``info.json``."""
+    payload = item.payload
     with atomic_dir(dest) as tmp:
         final = tmp / f"video{video.suffix.lower()}"
         shutil.move(str(video), final)
         info_json = partial / "video.info.json"
         if info_json.exists():
-            raw_info = json.loads(info_json.read_text(encoding="utf-8"))
-            atomic_write_json(tmp / "video.info.json", redact_value(raw_info))
-        extra = {
-            "title": info.get("title") or item.id, "uploader": info.get("uploader") or payload.get("painter", ""),
-            "channel": info.get("channel"), "upload_date": info.get("upload_date"),
-            "webpage_url": info.get("webpage_url") or payload["url"], "yt_id": info.get("id"),
-            "extractor": info.get("extractor_key"), "listed_from": payload.get("listed_from"),
-            "licence": payload.get("licence") or info.get("license") or "",
-            "source_duration_s": info.get("duration"), "yt_dlp_info": "video.info.json",
-        }
-        atomic_write_json(tmp / INFO_NAME, _info(item, final, extra))
+            atomic_write_json(tmp / "video.info.json", redact_value(json.loads(info_json.read_text(encoding="utf-8"))))
+        video_info(item, final, title=info.get("title") or item.id,
+                   uploader=info.get("uploader") or payload["painter"], channel=info.get("channel"),
+                   upload_date=info.get("upload_date"), webpage_url=info.get("webpage_url") or payload["url"],
+                   yt_id=info.get("id"), extractor=info.get("extractor_key"), listed_from=payload.get("listed_from"),
+                   licence=payload["licence"] or info.get("license") or "", source_duration_s=info.get("duration"),
+                   yt_dlp_info="video.info.json").write(tmp)
         size = final.stat().st_size
     shutil.rmtree(partial, ignore_errors=True)
     return ItemResult.ok([f"{item.id}/{final.name}", f"{item.id}/{INFO_NAME}"], bytes=size)
-
-
-def _permanent(reason: str) -> bool:
-    """Errors a retry cannot fix: missing pages, pages without a video, refused formats."""
-    lowered = reason.lower()
-    return any(s in lowered for s in ("404", "410", "unsupported url", "no video formats", "requested format is not",
-                                      "is not a valid url", "private video", "video unavailable"))

@@ -59,5 +59,5 @@ def frames_item(item: Item, ctx: ItemContext) -> ItemResult:
         if not rows:
             raise UnreadableVideo(f"{video}: no frames could be decoded")
         h, w = frame.image.shape[:2]
-        FrameIndex(item.id, cfg.rate, w, h, item.payload.get("source", {}), rows).write(tmp)
+        FrameIndex(item.id, cfg.rate, w, h, item.payload["source"], rows).write(tmp)
     return ItemResult.ok([f"{item.id}/frames.json"], frames=len(rows), duration_s=rows[-1].t)

@@ -18,8 +18,6 @@ from __future__ import annotations
 import csv
 import difflib
 import os
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +25,15 @@ import yaml
 
 from ..pipeline.errors import UserError
 from ..pipeline.hashing import file_sha256
-from ..sample.uri import is_sample_uri, parse_sample_uri
+from .base import Source, sanitize_id
+from .fetchers import fetcher, fetcher_kind, known_schemes
+
+__all__ = ["KNOWN_FIELDS", "SPLITS", "ManifestError", "Source", "classify_url", "default_item_id", "load_manifest",
+           "sanitize_id"]
 
 SPLITS = ("train", "validation", "test", "auto")
 KNOWN_FIELDS = ("url", "path", "id", "split", "genre", "medium", "licence", "license", "painter", "kind",
                 "channel_ids")
-_ID_OK = re.compile(r"[^A-Za-z0-9._-]+")
 _LINE = "__line__"
 
 
@@ -57,37 +58,10 @@ class ManifestError(UserError, ValueError):
         self.path, self.line, self.field = path, line, field_name
 
 
-@dataclass
-class Source:
-    url: str
-    id: str | None = None
-    split: str = "auto"
-    genre: str = ""
-    medium: str = ""
-    licence: str = ""
-    painter: str = ""
-    kind: str = ""  # sample | local | remote
-    line: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def as_payload(self) -> dict[str, Any]:
-        """The JSON-able view a stage item carries (and hashes for resume)."""
-        return {"url": self.url, "id": self.id, "split": self.split, "genre": self.genre, "medium": self.medium,
-                "licence": self.licence, "painter": self.painter, "kind": self.kind, "extra": self.extra}
-
-
-def sanitize_id(text: str, max_len: int = 80) -> str:
-    """A file-name-safe id: no path separators, shell metacharacters or leading dots."""
-    clean = _ID_OK.sub("_", text).strip("._-") or "item"
-    return clean[:max_len]
-
-
 def classify_url(url: str) -> str:
-    if is_sample_uri(url):
-        return "sample"
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url):
-        return "remote"
-    return "local"
+    """The kind of source a URL is (the fetcher that reads it); an unknown scheme is ``remote``,
+    which refuses it with the reason."""
+    return fetcher_kind(url) or "remote"
 
 
 def _check_fields(raw: dict[str, Any], path: str, line: int) -> None:
@@ -108,17 +82,13 @@ def _build_source(raw: dict[str, Any], path: str, line: int, base_dir: Path) -> 
     if not url:
         raise ManifestError(path, line, "url", "missing: every source needs a url, local path or sample:// URI")
     url = str(url).strip()
-    kind = classify_url(url)
-    if kind == "sample":
-        try:
-            parse_sample_uri(url)
-        except ValueError as exc:
-            raise ManifestError(path, line, "url", str(exc)) from None
-    elif kind == "local":
-        p = Path(url).expanduser()
-        url = str(p if p.is_absolute() else (base_dir / p).resolve())
-    elif not url.startswith(("http://", "https://", "file://")):
-        raise ManifestError(path, line, "url", f"unsupported scheme in {url!r} (use http(s), a path or sample://)")
+    kind = fetcher_kind(url)
+    if kind is None:
+        raise ManifestError(path, line, "url", f"unsupported scheme in {url!r} (use {', '.join(known_schemes())})")
+    try:
+        url = fetcher(kind).source_url(url, base_dir)
+    except ValueError as exc:
+        raise ManifestError(path, line, "url", str(exc)) from None
     split = str(data.pop("split", "auto")).strip().lower()
     if split not in SPLITS:
         raise ManifestError(path, line, "split", f"{split!r} is not one of {', '.join(SPLITS)}")
@@ -208,21 +178,19 @@ def _name_local_files(sources: list[Source], taken: set[str]) -> None:
         if len(group) == 1 and stem not in taken:
             continue
         for s in group:
-            candidate = sanitize_id(f"{Path(s.url).parent.name}-{Path(s.url).stem}")
-            if candidate in taken or sum(sanitize_id(f"{Path(o.url).parent.name}-{Path(o.url).stem}") == candidate
-                                         for o in group) > 1:
+            candidate = _folder_and_stem(s.url)
+            if candidate in taken or sum(_folder_and_stem(o.url) == candidate for o in group) > 1:
                 candidate = sanitize_id(f"{candidate}-{file_sha256(s.url)[:8]}") \
                     if Path(s.url).is_file() else sanitize_id(f"{candidate}-{s.line}")
             s.id = candidate
             taken.add(candidate)
 
 
+def _folder_and_stem(url: str) -> str:
+    path = Path(os.path.abspath(url))  # a path relative to the current folder names its folder too
+    return sanitize_id(f"{path.parent.name}-{path.stem}")
+
+
 def default_item_id(source: Source) -> str:
-    """The item id for a source whose manifest gave none (remote ids come from yt-dlp)."""
-    if source.id:
-        return source.id
-    if source.kind == "sample":
-        return parse_sample_uri(source.url).item_id
-    if source.kind == "local":
-        return sanitize_id(Path(source.url).stem)
-    return sanitize_id(source.url.split("://", 1)[-1])
+    """The item id of a source: the manifest's, else its fetcher's (remote ids come from yt-dlp)."""
+    return source.id or fetcher(source.kind).default_id(source.url)

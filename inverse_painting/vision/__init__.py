@@ -6,6 +6,7 @@ from ..models.lazy import lazy_exports
 _EXPORTS = {
     "Box": ".grounding_dino", "GroundingDino": ".grounding_dino", "load_grounding_dino": ".grounding_dino",
     "phrase_prompt": ".grounding_dino", "DEFAULT_MODEL": ".grounding_dino",
+    "GroundingDinoSettings": ".grounding_dino",
     "Sam": ".sam", "load_sam": ".sam",
 }
 

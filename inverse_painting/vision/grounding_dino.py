@@ -24,6 +24,17 @@ def phrase_prompt(phrases: Sequence[str]) -> str:
 
 
 @dataclass(frozen=True)
+class GroundingDinoSettings:
+    """What every user of the model sets (a stage's settings section subclasses it, with its prompt)."""
+
+    model: str = DEFAULT_MODEL  # Hub id or local save_pretrained folder
+    prompt: str = ""  # phrases, each ending with "."
+    box_threshold: float = 0.3
+    text_threshold: float = 0.25
+    device: str = "cpu"
+
+
+@dataclass(frozen=True)
 class Box:
     label: str
     score: float
