@@ -9,12 +9,20 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from inverse_painting.pipeline import (FAILED, OK, SKIPPED, Item, ItemResult, StageFailed, atomic_write_text,
                                        read_ledger, run_stage)
+
+
+@dataclass(frozen=True)
+class Square:
+    """The test stage's config: what an item's result depends on."""
+
+    factor: int = 1
 
 
 def square_item(item, ctx):
@@ -30,7 +38,7 @@ def square_item(item, ctx):
     with open(runs, "a") as fh:  # count real executions
         fh.write(item.id + "\n")
     time.sleep(float(item.payload.get("sleep", 0)))
-    atomic_write_text(ctx.out_dir / f"{item.id}.txt", str(value**2 * ctx.params.get("factor", 1)))
+    atomic_write_text(ctx.out_dir / f"{item.id}.txt", str(value**2 * ctx.config.factor))
     return ItemResult.ok([f"{item.id}.txt"], squared=value**2)
 
 
@@ -44,7 +52,7 @@ def items(*values):
 
 
 def test_failing_item_is_recorded_and_the_rest_finish(tmp_path):
-    report = run_stage("t", items(1, "bad", 3, "skip"), square_item, tmp_path, {}, progress=False,
+    report = run_stage("t", items(1, "bad", 3, "skip"), square_item, tmp_path, Square(), progress=False,
                        report_path=tmp_path / "report.json")
     rows = {r.item_id: r for r in read_ledger(tmp_path / "ledger.jsonl")}
     assert [rows[i].status for i in ("i0", "i1", "i2", "i3")] == [OK, FAILED, OK, SKIPPED]
@@ -60,9 +68,9 @@ def test_failing_item_is_recorded_and_the_rest_finish(tmp_path):
 
 
 def test_resume_skips_finished_items_and_retries_failed_ones(tmp_path):
-    run_stage("t", items(1, "bad", 3), square_item, tmp_path, {}, progress=False)
+    run_stage("t", items(1, "bad", 3), square_item, tmp_path, Square(), progress=False)
     assert sorted(runs(tmp_path)) == ["i0", "i2"]
-    report = run_stage("t", items(1, 2, 3), square_item, tmp_path, {}, progress=False)
+    report = run_stage("t", items(1, 2, 3), square_item, tmp_path, Square(), progress=False)
     # Only the previously failed item (now fixed) ran again.
     assert sorted(runs(tmp_path)) == ["i0", "i1", "i2"]
     assert report.cached == 2 and report.ok == 3
@@ -71,22 +79,22 @@ def test_resume_skips_finished_items_and_retries_failed_ones(tmp_path):
 
 
 def test_changed_params_redo_items(tmp_path):
-    run_stage("t", items(2, 3), square_item, tmp_path, {"factor": 1}, progress=False)
-    run_stage("t", items(2, 3), square_item, tmp_path, {"factor": 10}, progress=False)
+    run_stage("t", items(2, 3), square_item, tmp_path, Square(factor=1), progress=False)
+    run_stage("t", items(2, 3), square_item, tmp_path, Square(factor=10), progress=False)
     assert runs(tmp_path) == ["i0", "i1", "i0", "i1"]
     assert (tmp_path / "i0.txt").read_text() == "40"
 
 
 def test_missing_output_redoes_item(tmp_path):
-    run_stage("t", items(2, 3), square_item, tmp_path, {}, progress=False)
+    run_stage("t", items(2, 3), square_item, tmp_path, Square(), progress=False)
     (tmp_path / "i1.txt").unlink()
-    run_stage("t", items(2, 3), square_item, tmp_path, {}, progress=False)
+    run_stage("t", items(2, 3), square_item, tmp_path, Square(), progress=False)
     assert runs(tmp_path) == ["i0", "i1", "i1"]
 
 
 def test_failure_fraction_threshold(tmp_path):
     with pytest.raises(StageFailed, match="2/3 items failed"):
-        run_stage("t", items("bad", "bad", 1), square_item, tmp_path, {}, max_failure_fraction=0.5, progress=False)
+        run_stage("t", items("bad", "bad", 1), square_item, tmp_path, Square(), max_failure_fraction=0.5, progress=False)
     # The ledger and the good item's output survive the failed stage.
     assert [r.status for r in read_ledger(tmp_path / "ledger.jsonl")] == [FAILED, FAILED, OK]
     assert (tmp_path / "i2.txt").exists()
@@ -94,18 +102,18 @@ def test_failure_fraction_threshold(tmp_path):
 
 def test_duplicate_ids_are_refused(tmp_path):
     with pytest.raises(ValueError, match="duplicate item ids"):
-        run_stage("t", [Item("a", {"value": 1}), Item("a", {"value": 2})], square_item, tmp_path, {}, progress=False)
+        run_stage("t", [Item("a", {"value": 1}), Item("a", {"value": 2})], square_item, tmp_path, Square(), progress=False)
 
 
 def test_process_pool_and_a_dying_worker(tmp_path):
-    report = run_stage("t", items(1, 2, "die", 4, 5), square_item, tmp_path, {}, workers=2, progress=False)
+    report = run_stage("t", items(1, 2, "die", 4, 5), square_item, tmp_path, Square(), workers=2, progress=False)
     rows = {r.item_id: r for r in report.rows}
     assert rows["i2"].status == FAILED and "worker process died" in rows["i2"].reason
     # Items that shared the broken pool are retried in isolation, so only the culprit fails.
     for i, v in (("i0", 1), ("i1", 2), ("i3", 4), ("i4", 5)):
         assert rows[i].status == OK
         assert (tmp_path / f"{i}.txt").read_text() == str(v * v)
-    again = run_stage("t", items(1, 2, 6, 4, 5), square_item, tmp_path, {}, workers=2, progress=False)
+    again = run_stage("t", items(1, 2, 6, 4, 5), square_item, tmp_path, Square(), workers=2, progress=False)
     assert [r.status for r in again.rows] == [OK] * 5
     assert [r.cached for r in again.rows] == [True, True, False, True, True]
 
@@ -113,10 +121,10 @@ def test_process_pool_and_a_dying_worker(tmp_path):
 KILL_SCRIPT = textwrap.dedent("""
     import sys
     sys.path.insert(0, {tests!r})
-    from test_executor import square_item
+    from test_executor import Square, square_item
     from inverse_painting.pipeline import Item, run_stage
     items = [Item(f"i{{k}}", {{"value": k, "sleep": 0.4}}) for k in range(8)]
-    run_stage("t", items, square_item, {out!r}, {{}}, workers=1, progress=False)
+    run_stage("t", items, square_item, {out!r}, Square(), workers=1, progress=False)
 """)
 
 

@@ -84,12 +84,6 @@ class ItemContext:
     out_dir: Path
     config: Any
 
-    @property
-    def params(self) -> dict[str, Any]:  # TRANSITIONAL: removed once every stage reads ctx.config
-        import dataclasses
-
-        return dataclasses.asdict(self.config) if dataclasses.is_dataclass(self.config) else dict(self.config)
-
 
 @dataclass
 class StageReport:
