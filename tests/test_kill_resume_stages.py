@@ -88,7 +88,7 @@ def sampled_frames(tmp_path_factory) -> Path:
 
 def test_canvas_killed_mid_run_resumes_to_identical_outputs(tmp_path, sampled_frames):
     params = {"canvas": {"frames": str(sampled_frames), "out": "data/canvas", "backend": "classical",
-                         "width": 192, "margin": 0.15, "workers": 1}}
+                         "width": 192, "margin": 0.15, "workers": 1, "person": {"enabled": False}}}
     kill_item_stage_and_resume(tmp_path, "canvas", params, items=4)
 
 
