@@ -23,7 +23,7 @@ import numpy as np
 
 from ..media.stacks import temporal_median
 from .detect import Detection
-from .geometry import apply_homography, frame_polygon, quad_area, quad_iou, scale_quad, visible_polygon
+from .geometry import apply_homography, frame_polygon, polygon_mask, quad_area, quad_iou, scale_quad, visible_polygon
 from .refine import colour_gradients, continuing_sides, edge_support, refine_quad
 from .segments import Segments
 from .sides import assign_sides, quad_from_sides, sides_seen_by_frame, snap_line
@@ -46,6 +46,8 @@ class CuesConfig:
     snap_side: int = 480  # seen sides of partial views are snapped at this long side
     min_region: float = 0.10  # share of the frame the visible canvas must cover
     min_lines_score: float = 0.05  # a set of sides needs this score (else: a close-up, the frame)
+    steady_frames: int = 6  # a partial view this many frames long ...
+    min_painted: float = 0.003  # ... must show this share of its region painted meanwhile (else: a wall, a table)
 
 
 @dataclass
@@ -79,26 +81,30 @@ class WholeCanvas:
         """The segment's quad (reference-frame pixels) and its edge support, or (None, 0): each group of
         agreeing detections (and each strong one alone) refined on its frames' temporal median; the
         best supported wins, the largest among the nearly best (a window on the wall, a painted band
-        outline smaller quads), of those whose sides do not run on past their corners."""
+        outline smaller quads); of two nearly the same, the one whose sides turn at its corners."""
         if not found:
             return None, 0.0
         refs = {k: apply_homography(np.linalg.inv(segs.to_frame[k]), d.quad) for k, d in found.items()}
         good = []
-        for frames in self._groups(found, refs)[:4]:
+        for frames in self._groups(found, refs):
             quad = np.median(np.stack([refs[k] for k in frames]), 0)
             quad, score, runs_on = self._refine_on_median(load, frames, segs, quad)
             if quad is not None:
                 good.append((quad, score, runs_on))
         if not good:
             return None, 0.0
-        fewest = min(g[2] for g in good)  # a side that runs on past its corners is a table or shelf edge
-        good = [g for g in good if g[2] == fewest]
         top = max(g[1] for g in good)
-        quad, score, _ = max((g for g in good if g[1] >= 0.95 * top), key=lambda g: quad_area(g[0]))
+        near = [g for g in good if g[1] >= 0.85 * top]
+        best = max(near, key=lambda g: quad_area(g[0]))
+        # Of two nearly equal quads, the one whose sides turn at its corners (a table or shelf edge runs on).
+        alike = [g for g in near if quad_iou(g[0], best[0]) >= 0.8]
+        quad, score, _ = min(alike, key=lambda g: (g[2], -quad_area(g[0])))
         return quad, score
 
     def _groups(self, found: dict[int, Detection], refs: dict[int, np.ndarray]) -> list[list[int]]:
-        """Detections that agree (three or more, best first), then strong detections alone."""
+        """Detections that agree (three or more, best first), then strong detections alone, then all of
+        them (an arm over a different side in each frame spoils every one a little: their per-corner
+        median, refined on the median image where the arm fades, still holds)."""
         c = self.config
         left = sorted(found, key=lambda k: -found[k].score)
         groups, singles = [], []
@@ -110,7 +116,8 @@ class WholeCanvas:
                 groups.append(members)
             elif found[seed].score >= c.single_score:
                 singles.append([seed])
-        return sorted(groups, key=len, reverse=True) + singles
+        every = [sorted(found)] if len(found) >= 3 and len(groups) != 1 else []
+        return (sorted(groups, key=len, reverse=True) + singles)[:3] + every
 
     def _refine_on_median(self, load: Loader, frames: list[int], segs: Segments, quad: np.ndarray):
         """Refine a reference-frame quad on the temporal median of some frames, warped into the frame of
@@ -182,3 +189,25 @@ def boundary_lines(small: np.ndarray, size: tuple[int, int], config: CuesConfig)
     sweep = prepare(small, config.sweep_side)
     to_full = sweep.scale * small.shape[1] / size[0]
     return [line.scaled(1 / to_full) for line in find_lines(sweep)]
+
+
+def painted_share(smalls: list[np.ndarray], members: list[int], segs: Segments, polygon: np.ndarray,
+                  size: tuple[int, int], pixel_change: float = 24.0) -> float:
+    """Share of a region (``polygon``, full-size pixels of the segment's reference frame) whose colour
+    changed for good over a segment: the median of its last third of frames against the median of its
+    first third, warped into the reference frame, lighting matched. Paint accumulates on a canvas; a
+    wall or a table filmed as long stays as it was."""
+    h, w = smalls[members[0]].shape[:2]
+    scale = w / size[0]
+    S = np.diag([scale, scale, 1.0])
+    third = max(1, len(members) // 3)
+    views = [cv2.warpPerspective(smalls[k], S @ np.linalg.inv(segs.to_frame[k]) @ np.linalg.inv(S), (w, h))
+             for k in members[:third] + members[-third:]]
+    first = temporal_median(np.stack(views[:third])).astype(np.float32)
+    last = temporal_median(np.stack(views[third:])).astype(np.float32)
+    region = polygon_mask(polygon * scale, (w, h))
+    if region.sum() < 16:
+        return 0.0
+    gain = np.median(first[region], 0) / np.maximum(np.median(last[region], 0), 1.0)
+    changed = np.abs(last * gain - first).max(-1) > pixel_change
+    return float(changed[region].mean())

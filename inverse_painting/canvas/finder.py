@@ -4,13 +4,14 @@ segments and the segments registered to each other.
 Per camera segment (:mod:`.segments`) the first cue that holds decides (:mod:`.cues`): the
 whole canvas (``edges``, or ``grounding-dino`` boxes on a few frames per segment), else
 ``lines`` (a partial view), else ``frame`` (a close-up). Frames in a whole-canvas segment get
-the segment quad through the segment's homographies, snapped onto their own edges. Then, with
-no guessed quads: a visible canvas under ``min_region`` of the frame is none; person shots
-(talking heads) are none; segments are registered to each other by features on the canvas
-(:mod:`.register`) and to the upright canvas where one shows it whole (:mod:`.anchor`: what
-does not register to it is refused); a segment that never shows a canvas edge keeps its
-close-up only when registered to one that does; a configured Grounding DINO confirmation
-refuses partial views where it sees no canvas.
+the segment quad through the segment's homographies (or their own detection where it is
+strong and agrees), snapped onto their own edges. Then, with no guessed quads: a long view
+where nothing gets painted is none (a wall, a table); a visible canvas under ``min_region``
+of the frame is none; person shots (talking heads) are none; segments are registered to each
+other by features on the canvas (:mod:`.register`) and to the upright canvas where one shows
+it whole (:mod:`.anchor`: what does not register to it is refused); a segment that never
+shows a canvas edge keeps its close-up only when registered to one that does; a configured
+Grounding DINO confirmation refuses partial views where it sees no canvas.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ import numpy as np
 
 from ..pipeline.progress import item_progress
 from .anchor import join_by_canvas
-from .cues import CuesConfig, FrameCanvas, WholeCanvas, boundary_lines, partial_view
+from .cues import CuesConfig, FrameCanvas, WholeCanvas, boundary_lines, painted_share, partial_view
 from .detect import CanvasDetector, Detection
-from .geometry import apply_homography, is_convex, polygon_area
+from .geometry import apply_homography, is_convex, polygon_area, quad_iou
 from .person import PersonShots
 from .register import Groups, register_segments
 from .segments import CameraSegmenter, Features, Segments, SegmentsConfig
@@ -87,6 +88,8 @@ class CanvasFinder:
             scan.detections = self._detect_per_segment(load, segs)
         frames: list[FrameCanvas] = [None] * n  # type: ignore[list-item]
         info = [self._decide(load, s, segs, scan, frames) for s in range(segs.count)]
+        for i in info:
+            self._refuse_unpainted(i.members, frames, segs, scan)
         for k, f in enumerate(frames):
             self._refuse_small(f, scan.size)
             if f.quad is not None and f.cue not in WHOLE_CUES and self.person is not None \
@@ -147,7 +150,11 @@ class CanvasFinder:
             if quad is None:
                 frames[k] = partial_view(scan.smalls[k], scan.size, s, self.cues)
                 continue
-            q = self.whole.refine_frame(load(k), apply_homography(segs.to_frame[k], quad))
+            start = apply_homography(segs.to_frame[k], quad)
+            own = found.get(k)  # the frame's own detection, where it is strong and agrees, is the closer start
+            if own is not None and own.score >= self.cues.single_score and quad_iou(own.quad, start) >= 0.9:
+                start = own.quad
+            q = self.whole.refine_frame(load(k), start)
             frames[k] = FrameCanvas(q, tuple(sides_seen_by_frame(q, scan.size)), cue, s, score,
                                     detected=k in found)
         return SegmentCue(s, members, cue if quad is not None else "", score, len(found))
@@ -185,6 +192,19 @@ class CanvasFinder:
                 continue
             quad = align_sides(quad, boundary_lines(scan.smalls[k], scan.size, self.cues), scan.size)
             f.quad = self.whole.refine_frame(load(k), quad)
+
+    def _refuse_unpainted(self, members: list[int], frames: list[FrameCanvas], segs: Segments, scan: _Scan) -> None:
+        """A long partial view (``steady_frames`` or more) where nothing got painted is a wall or a table,
+        not a canvas (a canvas seen whole has its outline to show for it)."""
+        shown = [k for k in members if frames[k].quad is not None and frames[k].cue in ("lines", "frame")]
+        if len(shown) < self.cues.steady_frames:
+            return
+        ref = apply_homography(np.linalg.inv(segs.to_frame[shown[0]]), frames[shown[0]].polygon(scan.size))
+        share = painted_share(scan.smalls, shown, segs, ref, scan.size)
+        if share < self.cues.min_painted:
+            for k in shown:
+                frames[k].refuse(f"nothing painted over {len(shown)} frames of this view ({share:.2%} changed): "
+                                 "a wall or a table, not a canvas")
 
     def _refuse_small(self, frame: FrameCanvas, size: tuple[int, int]) -> None:
         """No guessed quads: a visible canvas under ``min_region`` of the frame is no canvas."""

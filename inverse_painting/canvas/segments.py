@@ -9,8 +9,9 @@ that links to neither neighbour starts a new segment: a cut or a jump.
 
 Within a segment every frame is also matched straight to the segment's reference frame (its
 first), so the homography reference -> frame does not drift along a chain; where that match
-fails, or holds fewer inliers than the link to the previous frame (a few chance matches
-between a blank canvas and a painted one), the chain through the previous frame is used.
+fails, or is weaker than the link to the previous frame (a few chance matches between a blank
+canvas and a painted one, against two frames that barely differ), the chain through the
+previous frame is used.
 """
 
 from __future__ import annotations
@@ -95,14 +96,17 @@ class CameraSegmenter:
         return Features(pts, desc, thumb, (w, h))
 
     def link(self, a: Features, b: Features) -> Link:
-        """Homography a -> b from matched features, else identity for a static camera, else none."""
+        """Homography a -> b from matched features, else identity for a static camera, else none. Where
+        the frames barely differ, a feature homography that moves the frame by more than 2 % but does
+        not bring the frames closer than they are followed something else (a hand, with few features
+        on a blank wall): identity. A slow pan over a smooth scene is brought closer and kept."""
         link = self.match(a, b)
-        if link.ok:
+        static = a.size == b.size and a.thumb.shape == b.thumb.shape \
+            and _thumb_diff(a.thumb, b.thumb) < self.config.static_diff
+        if link.ok and not (static and _shift(link.H, a.size) > 0.02 * max(a.size)
+                            and not _explains(link.H, a, b)):
             return link
-        if a.size == b.size and a.thumb.shape == b.thumb.shape:
-            if float(np.median(np.abs(a.thumb - b.thumb))) < self.config.static_diff:
-                return Link(IDENTITY, True, 0, "static")
-        return link
+        return Link(IDENTITY, True, 0, "static") if static else link
 
     def match(self, a: Features, b: Features, max_scale: float = 3.0) -> Link:
         """Homography a -> b from features alone (RANSAC, plausibility checked)."""
@@ -136,7 +140,9 @@ class CameraSegmenter:
                 continue
             ids.append(ids[-1])
             direct = self.match(feats[ref], feats[k])
-            to_frame.append(direct.H if direct.ok and direct.inliers >= link.inliers else link.H @ to_frame[-1])
+            # A static link (the frames barely differ) is as good as 2 x min_inliers matches.
+            strength = 2 * self.config.min_inliers if link.kind == "static" else link.inliers
+            to_frame.append(direct.H if direct.ok and direct.inliers >= strength else link.H @ to_frame[-1])
         return Segments(ids, to_frame, links)
 
 
@@ -153,3 +159,30 @@ def plausible_homography(H: np.ndarray, size: tuple[int, int], max_scale: float 
     if not 1 / max_scale**2 <= area <= max_scale**2:
         return False
     return bool(cv2.isContourConvex(q.reshape(-1, 1, 2)))
+
+
+def _shift(H: np.ndarray, size: tuple[int, int]) -> float:
+    """Largest displacement of a frame corner under ``H`` (pixels)."""
+    w, h = size
+    corners = np.float64([[0, 0], [w, 0], [w, h], [0, h]])
+    p = np.c_[corners, np.ones(4)] @ np.asarray(H, np.float64).T
+    return float(np.abs(p[:, :2] / p[:, 2:3] - corners).max())
+
+
+def _thumb_diff(a: np.ndarray, b: np.ndarray) -> float:
+    """Median grey-level difference of two thumbnails, as they are or with their light matched (the
+    smaller: a change of light is no camera move, and a hand that darkens the mean is no change of light)."""
+    gain = max(float(np.median(b)), 1.0) / max(float(np.median(a)), 1.0)
+    return min(float(np.median(np.abs(a - b))), float(np.median(np.abs(a * gain - b))))
+
+
+def _explains(H: np.ndarray, a: Features, b: Features) -> bool:
+    """``H`` (a -> b, full pixels) brings a's thumbnail closer to b's than the frames are as they stand."""
+    th, tw = a.thumb.shape
+    S = np.diag([tw / a.size[0], th / a.size[1], 1.0])
+    warped = cv2.warpPerspective(a.thumb, S @ H @ np.linalg.inv(S), (tw, th), flags=cv2.INTER_LINEAR)
+    seen = cv2.warpPerspective(np.ones_like(a.thumb), S @ H @ np.linalg.inv(S), (tw, th)) > 0.99
+    if seen.sum() < 0.5 * seen.size:
+        return False
+    moved = float(np.mean(np.abs(warped - b.thumb)[seen]))
+    return moved < float(np.mean(np.abs(a.thumb - b.thumb)[seen]))
