@@ -269,3 +269,28 @@ def test_a_video_whose_set_ups_do_not_register_is_split(tmp_path):
 
     _remove_stale(tmp_path / "keyframes", "two-shots", ["two-shots"])
     assert not list((tmp_path / "keyframes").glob("two-shots-part*"))
+
+
+def test_an_arm_that_crossed_the_edge_a_moment_before_is_one_occluder():
+    """A dark sleeve (no skin) reaching from below: a moment before it crossed the canvas edge at the same
+    place, so right at the edge this frame matches the earlier ones; the part over the canvas and the
+    part outside are still one arm."""
+    from inverse_painting.clean.occluders import AnalysisFrames, ClassicalOccluderConfig, ClassicalOccluderDetector
+
+    h, w = 100, 120
+    rng = np.random.default_rng(3)
+    base = np.full((h, w, 3), 150, np.float32) + rng.normal(0, 3, (h, w, 3))
+    base[20:80, 20:100] = 225 + rng.normal(0, 3, (60, 80, 3))
+    inside = np.zeros((h, w), bool)
+    inside[20:80, 20:100] = True
+    far = np.ones((h, w), bool)
+    far[14:86, 14:106] = False
+    frames = np.repeat(base[None], 7, 0)
+    frames[1:3, 77:, 55:70] = 55  # the sleeve just over the bottom edge, twice
+    frames[3, 40:, 55:70] = 55  # then reaching far in
+    small = np.clip(frames, 0, 255).astype(np.uint8)
+    analysis = AnalysisFrames(small, np.ones((7, 3), np.float32), inside, far, (w, h), (20, 20, 80, 60))
+    found = ClassicalOccluderDetector(ClassicalOccluderConfig(reach_px=0)).deviations(analysis)
+    covered = (40 * 15 - 3 * 15) / inside.sum()  # over the canvas, less the strip right at the edge
+    assert found[3].fraction >= 0.9 * covered, found[3].fraction
+    assert all(o.fraction == 0 for k, o in enumerate(found) if k not in (1, 2, 3))

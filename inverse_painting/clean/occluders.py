@@ -135,9 +135,11 @@ class ClassicalOccluderDetector:
         inside, far = frames.inside, frames.far
         full_w, full_h = frames.full_size
         skin = np.stack([skin_mask(f) for f in frames.small])
-        # The surroundings are never painted: their reference is the whole video's median,
-        # which an arm lingering for a few frames cannot take over.
+        # The surroundings, up to the canvas edge, are never painted: their reference is the whole
+        # video's median, which an arm lingering for a few frames cannot take over (nor cut in two
+        # at the edge, where it crossed a moment before).
         wall = temporal_median(norm)
+        outside = ~inside
         out = []
         for t in range(n):
             # Transient = unlike the frames before AND unlike the frames after: a stroke laid at t
@@ -150,7 +152,7 @@ class ClassicalOccluderDetector:
                 if hi <= lo:
                     continue
                 median = temporal_median(norm[lo:hi])
-                median[far] = wall[far]
+                median[outside] = wall[outside]
                 diff = np.abs(norm[t] - median)
                 # Channel max as two elementwise maxima: numpy's reduce over a length-3 axis is slow.
                 changed &= np.maximum(np.maximum(diff[..., 0], diff[..., 1]), diff[..., 2]) > self.deviation
@@ -167,6 +169,7 @@ class ClassicalOccluderDetector:
             # Skin-coloured (and not just a skin-toned edge of fresh paint), or reaching in from outside.
             skin_like = (n_skin >= self.min_skin_px) & (n_skin >= self.min_skin_share * size)
             keep = skin_like | ((n_in >= self.min_cross_px) & (n_out >= self.min_cross_px))
+            keep |= _beside_an_arm(labels, count, (n_out >= self.min_cross_px) & (n_in == 0), self.min_cross_px)
             keep[0] = False
             mask = keep[labels]
             if self.reach_px > 0 and mask.any():
@@ -181,3 +184,15 @@ class ClassicalOccluderDetector:
             full = cv2.resize(mask.astype(np.uint8), (full_w, full_h), interpolation=cv2.INTER_NEAREST).astype(bool)
             out.append(Occlusion(fraction, full))
         return out
+
+
+def _beside_an_arm(labels: np.ndarray, count: int, arms: np.ndarray, min_px: int, gap_px: int = 4) -> np.ndarray:
+    """Components within ``gap_px`` of a changed region around the canvas (an arm there now): the part of
+    the arm over the canvas, cut from the rest at the edge where the arm crossed it a moment before too."""
+    near = np.zeros(count, bool)
+    if count <= 1 or not arms[1:].any():
+        return near
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * gap_px + 1,) * 2)
+    reach = cv2.dilate(arms[labels].astype(np.uint8), kernel).astype(bool)
+    near = np.bincount(labels[reach], minlength=count) >= min_px
+    return near & ~arms
