@@ -40,19 +40,19 @@ def _tracker(weights: str):
 
 def person_segmenter(settings: MediaPipeSettings, setting: str):
     """The selfie segmenter (``probability(rgb) -> HxW``), or None when turned off."""
-    if not settings.enabled:
-        return None
-    try:
-        return _segmenter(settings.weights)
-    except WeightsMissing as exc:
-        raise _missing(exc, setting) from None
+    return _built(settings, setting, _segmenter)
 
 
 def hand_tracker(settings: MediaPipeSettings, setting: str):
     """Palm detection + hand landmarks (``hands(rgb) -> [Hand]``), or None when turned off."""
+    return _built(settings, setting, _tracker)
+
+
+def _built(settings: MediaPipeSettings, setting: str, build):
+    """``build(weights)``, or None when turned off; missing weights: an error naming ``setting``."""
     if not settings.enabled:
         return None
     try:
-        return _tracker(settings.weights)
+        return build(settings.weights)
     except WeightsMissing as exc:
         raise _missing(exc, setting) from None

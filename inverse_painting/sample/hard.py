@@ -31,7 +31,7 @@ from .painting import Landscape, PaintingCanvas, make_landscape
 from .scene import FRAME_SIZE, SKIN_TONES, Camera, Hand, apply_h, apply_lighting, canvas_world_quad, polygon_mask, \
     title_card
 from .studio import Palette, SleevedArm, photo_background
-from .video import ASPECTS, FramePlan, SampleSpec, plan_timeline, render_video
+from .video import ASPECTS, FramePlan, SampleSpec, film_shoot, plan_timeline
 
 SHOTS = ("wide", "palette", "close", "partial", "wide")
 CLOTH = ((40, 60, 110), (90, 90, 95), (120, 40, 45), (45, 85, 60))
@@ -186,9 +186,7 @@ def generate_hard_video(out_dir: str | Path, spec: HardSampleSpec, progress: boo
     out_dir = Path(out_dir)
     rng = np.random.default_rng([spec.seed, 1702])
     shoot = _set_up(spec, rng)
-    frames_gt, states = render_video(out_dir, spec, shoot.plan, shoot.canvas, lambda i: _film(shoot, i, rng),
-                                     progress)
-    cv2.imwrite(str(out_dir / "final.png"), cv2.cvtColor(shoot.landscape.final(), cv2.COLOR_RGB2BGR))
+    frames_gt, states = film_shoot(out_dir, spec, shoot, lambda i: _film(shoot, i, rng), progress)
     n = len(frames_gt)
     cuts = [i for i in range(1, n) if shoot.shots[i] != shoot.shots[i - 1]]
     gt = {"version": 1, "world": "hard", "spec": asdict(spec), "video": "video.mp4", "frame_size": list(FRAME_SIZE),

@@ -264,12 +264,19 @@ def generate_sample_video(out_dir: str | Path, spec: SampleSpec, progress: bool 
     out_dir = Path(out_dir)
     rng = np.random.default_rng([spec.seed, 1701])
     shoot = _set_up(spec, rng)
-    frames_gt, states = render_video(out_dir, spec, shoot.plan, shoot.canvas, lambda i: _film(shoot, i, rng),
-                                     progress)
-    cv2.imwrite(str(out_dir / "final.png"), cv2.cvtColor(shoot.landscape.final(), cv2.COLOR_RGB2BGR))
+    frames_gt, states = film_shoot(out_dir, spec, shoot, lambda i: _film(shoot, i, rng), progress)
     gt = _ground_truth(shoot, frames_gt, states)
     (out_dir / "ground_truth.json").write_text(json.dumps(gt, indent=1))
     return gt
+
+
+def film_shoot(out_dir: Path, spec: SampleSpec, shoot, film: Callable[[int], tuple[np.ndarray, dict]],
+               progress: bool = False) -> tuple[list, list]:
+    """:func:`render_video` over a set-up (its ``plan``, ``canvas`` and ``landscape``), then the finished
+    painting as ``final.png``; the frames' ground truth and the states."""
+    frames_gt, states = render_video(out_dir, spec, shoot.plan, shoot.canvas, film, progress)
+    cv2.imwrite(str(out_dir / "final.png"), cv2.cvtColor(shoot.landscape.final(), cv2.COLOR_RGB2BGR))
+    return frames_gt, states
 
 
 def render_video(out_dir: Path, spec: SampleSpec, plan: list[FramePlan], canvas: PaintingCanvas,
