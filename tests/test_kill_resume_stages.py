@@ -35,7 +35,7 @@ def run_and_kill(project: Path, stage: str, ready: Callable[[], bool], limit_s: 
 
 
 def finished_items(out: Path) -> list[str]:
-    return sorted(p.stem for p in (out / MARKERS).glob("*.json"))
+    return sorted(p.stem for p in (out / MARKERS).glob("*.json") if not p.name.startswith("."))  # not one being written
 
 
 def assert_resumed_like_clean(clean_out: Path, killed_out: Path, finished: list[str], items: int) -> None:
