@@ -96,7 +96,7 @@ def test_unchanging_renderer_stops_and_ends_on_the_picture(monkeypatch):
 
     monkeypatch.setattr(sampler, "render_next", lambda model, current, *a, **k: (torch.ones_like(current), 1))
     target = make_landscape(2, (48, 32)).final()
-    result = tiny_pipeline()(target, interval=20, max_frames=10, distance="delta-e")
+    result = tiny_pipeline()(target, interval=20, max_frames=10, distance="delta-e", finish=True)
     assert "painted nothing visible" in result.stop_reason and result.stopped
     assert [s.mask_source for s in result.steps] == [FINISH]  # nothing visible was painted: only the finish
     assert np.array_equal(result.frames[-1], result.target) and result.times == [0.0, 20.0]
@@ -107,7 +107,7 @@ def test_rendering_the_target_converges_region_by_region(monkeypatch):
 
     monkeypatch.setattr(sampler, "render_next", lambda model, current, target, *a, **k: (target, 1))
     target = make_landscape(2, (64, 48)).final()
-    result = tiny_pipeline()(target, interval=8, max_frames=25, distance="delta-e")
+    result = tiny_pipeline()(target, interval=8, max_frames=25, distance="delta-e", finish=True)
     distances = [s.distance for s in result.steps]
     assert len(result.steps) >= 4 and distances[-1] == 0.0 and distances[0] > distances[-2] and result.stopped
     assert all(0 < s.mask_area <= RULE.max_step_area + 0.1 for s in result.steps[1:-1])  # region by region
@@ -139,7 +139,7 @@ def test_a_longer_interval_paints_larger_masks_in_fewer_keyframes(monkeypatch):
 
     monkeypatch.setattr(sampler, "render_next", lambda model, current, target, *a, **k: (target, 1))
     target, pipe = make_landscape(3, (64, 48)).final(), tiny_pipeline()
-    short, long = (pipe(target, interval=dt, max_frames=30, distance="delta-e", finish=False) for dt in (5.0, 20.0))
+    short, long = (pipe(target, interval=dt, max_frames=30, distance="delta-e") for dt in (5.0, 20.0))
     assert np.mean([s.mask_area for s in long.steps]) > np.mean([s.mask_area for s in short.steps])
     assert len(long.steps) < len(short.steps)
 
@@ -172,10 +172,11 @@ def test_paint_command_writes_every_output_and_keeps_pixels_outside_masks(model_
     n = record["keyframes"]
     assert 1 <= n <= 3 and record["unet_passes"] % 3 == 0  # mask generator + 2 sampler steps per brush step
     times = [s["t_s"] for s in record["steps"]]
-    assert times == sorted(times) and all(t % 15.0 == 0 for t in times) and record["steps"][-1]["label"] == "finish"
+    assert times == sorted(times) and all(t % 15.0 == 0 for t in times)
+    assert all(s["mask_source"] == "area-rule" for s in record["steps"])  # no finishing jump by default
     frames = [np.asarray(Image.open(folder / "frames" / f"{k:03d}.png")) for k in range(n + 1)]
     assert frames[0].shape == (60, 90, 3) and (frames[0] == 255).all()  # input aspect kept, white start
-    for k in range(1, n):  # the last keyframe is the finished picture itself
+    for k in range(1, n + 1):
         mask = np.asarray(Image.open(folder / "masks" / f"{k:03d}.png")) > 0
         assert np.array_equal(frames[k][~mask], frames[k - 1][~mask])
     from inverse_painting.media import probe_video
@@ -231,7 +232,7 @@ def test_paint_outputs_are_named_after_the_picture_and_a_gif_is_a_gif(model_dir,
     r = runner.invoke(app, args + ["--max-frames", "1"])  # a second run replaces the first as a whole
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (tmp_path / "landscape_painting" / "frames").iterdir()) == ["000.png", "001.png"]
-    assert json.loads((tmp_path / "landscape_painting" / "paint.json").read_text())["steps"][0]["label"] == "finish"
+    assert json.loads((tmp_path / "landscape_painting" / "paint.json").read_text())["keyframes"] == 1
     assert first >= 1
     r = runner.invoke(app, args + ["--max-frames", "1", "--out", "small.gif"])
     assert r.exit_code == 0, r.output
