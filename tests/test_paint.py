@@ -149,12 +149,15 @@ def test_pipeline_saves_and_loads_model_scheduler_rule_and_lpips(tmp_path):
     from inverse_painting.perceptual import LPIPS
 
     pipe = tiny_pipeline()
+    pipe.register_to_config(defaults={**pipe.config.defaults, "interval": 7.5})  # the training split's median step
     pipe.register_modules(lpips=LpipsComponent(LPIPS.random()))
     pipe.save_pretrained(str(tmp_path))
     assert {p.name for p in tmp_path.iterdir()} >= {"model_index.json", "model", "scheduler", "lpips"}
     assert not any(p.suffix in (".bin", ".pt", ".pth", ".pkl") for p in tmp_path.rglob("*"))
     loaded = PaintingPipeline.load(tmp_path, "cpu")
     assert loaded.area_rule == RULE and loaded.model.vocabulary == ["sky", "mountains", "water"]
+    assert loaded.settings(interval=None, max_frames=None).interval == 7.5  # no interval given: the saved one
+    assert loaded.settings(interval=3.0).interval == 3.0
     assert type(loaded.scheduler).__name__ == "DDIMScheduler" and not loaded.lpips.net.pretrained
     a, b = pipe.model.state_dict(), loaded.model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)

@@ -64,7 +64,8 @@ def paint_settings(defaults: dict[str, Any], **overrides) -> PaintSettings:
     unknown = sorted(set(overrides) - names)
     if unknown:
         raise UserError(f"unknown painting settings: {', '.join(unknown)} (known: {', '.join(sorted(names))})")
-    values = {k: v for k, v in {**defaults, **overrides}.items() if k in names and v is not None}
+    given = {k: v for k, v in overrides.items() if v is not None}  # None keeps the pipeline's own default
+    values = {k: v for k, v in {**defaults, **given}.items() if k in names and v is not None}
     return PaintSettings(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
