@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image
 from test_paint import TINY as TINY_PAINTER
+from test_paint import tiny_pipeline
 from test_publish import TOKEN, FakeHub
 from typer.testing import CliRunner
 
@@ -44,7 +45,7 @@ CANVAS = CanvasConfig(backend="classical", width=256, margin=0.15, person=Person
 CLEAN = CleanConfig(backend="fused", analysis_width=160, min_occluder_fraction=0.0005, occluded="drop",
                     fused=FusedOccluderConfig(mediapipe=MediaPipeSettings(enabled=False)))
 ANNOTATE = AnnotateConfig(masks=MaskSettings(backend="lab"), label_backend="classical", mask_sizes=(16,))
-SYNTH = dict(size=48, strokes=24, steps=(3, 3, 2, 2), frames=4, layers=2, gif=False, video_fps=4.0)
+SYNTH = dict(size=48, strokes=24, steps=(3, 3, 2, 2), frames=4, layers=2, gif=False, video_fps=4.0, keyframe_gap_s=())
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
 
 
@@ -201,13 +202,8 @@ def test_synth_stage_over_odd_images(odd_images, tmp_path):
 
 @pytest.fixture(scope="module")
 def tiny_painter(tmp_path_factory):
-    import torch
-
-    from inverse_painting.models import PaintingModel
-
-    torch.manual_seed(0)
     out = tmp_path_factory.mktemp("painter")
-    PaintingModel(vocabulary=["sky", "water"], **TINY_PAINTER).save_pretrained(out)
+    tiny_pipeline().save_pretrained(str(out))  # a painting pipeline, as train leaves it
     return out
 
 
@@ -327,7 +323,8 @@ def test_trainer_outputs_hold_no_pickle_and_load_without_it(tmp_path, monkeypatc
     data = write_sample_pairs_dataset(tmp_path / "pairs", {"train": [1]}, steps=3, size=(32, 24))
     tiny = {k: list(v) if isinstance(v, tuple) else v for k, v in TINY_PAINTER.items()}
     cfg = dict(tiny, dataset=str(data), out=str(tmp_path / "model"), live_dir=str(tmp_path / "live"), batch_size=1,
-               checkpoint_every=1, keep_checkpoints=2, eval_every=0, log_every=1, warmup_steps=0, threads=1)
+               checkpoint_every=1, keep_checkpoints=2, eval_every=0, log_every=1, warmup_steps=0, threads=1,
+               lr_schedule="constant")  # a longer run extends a constant schedule: it resumes
     train(TrainConfig(**cfg, steps=2), progress=False)
     out = tmp_path / "model"
     files = [p for p in out.rglob("*") if p.is_file() and p.name != OWNER_FILE]
@@ -348,7 +345,7 @@ def test_trainer_outputs_hold_no_pickle_and_load_without_it(tmp_path, monkeypatc
     for name in ("load", "loads", "Unpickler"):
         monkeypatch.setattr(pickle, name, refuse)
     monkeypatch.setattr(torch, "load", refuse)
-    model = PaintingModel.from_pretrained(out)
+    model = PaintingModel.from_pretrained(out / "model")
     optimizer = torch.optim.AdamW(model.parameters())
     state = load_checkpoint(checkpoints[-1], model, optimizer)
     assert state["step"] == 2 and optimizer.state_dict()["state"]

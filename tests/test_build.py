@@ -86,7 +86,8 @@ def test_layout_and_load_dataset_round_trip(built):
         for split, ds in loaded.items():
             assert len(ds) == summary.rows[config][split]
             assert list(ds.features) == ["painting_id", "step", "current", "next", "target", "dt", "mask",
-                                         "stroke_mask", "text", "source_url", "licence", "origin"]
+                                         "stroke_mask", "outstanding_mask", "painted_mask", "text", "source_url",
+                                         "licence", "origin"]
             assert ds.features["current"].__class__.__name__ == "Image" and ds.features["step"].dtype == "int32"
             for pid in set(ds["painting_id"]):
                 assert split_of[pid] == split and seen.setdefault(pid, split) == split

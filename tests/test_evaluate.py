@@ -101,9 +101,13 @@ def test_evaluate_stage_reports_model_and_baselines_side_by_side(tmp_path, monke
 
     monkeypatch.delattr(synth, "stroke_process", raising=False)
     ds = write_sample_pairs_dataset(tmp_path / "ds", {"train": [1], "validation": [3]}, steps=4, size=(64, 48))
+    from inverse_painting.models.sampler import make_scheduler
+    from inverse_painting.painting.pipeline import PaintingPipeline
+
     torch.manual_seed(0)
-    PaintingModel(vocabulary=["sky", "water"], resolution=32, renderer_channels=(8, 16), mask_channels=(8, 16),
-                  head_channels=(8,), token_width=16).save_pretrained(tmp_path / "model")
+    model = PaintingModel(vocabulary=["sky", "water"], resolution=32, renderer_channels=(8, 16), mask_channels=(8, 16),
+                          head_channels=(8,), token_width=16)
+    PaintingPipeline(model, make_scheduler(model.config)).save_pretrained(str(tmp_path / "model"))
     real = tmp_path / "real"
     real.mkdir()
     seq = sample_process(seed=9, size=(60, 40), steps=3)

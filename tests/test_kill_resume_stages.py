@@ -21,7 +21,7 @@ from test_kill_resume import digest_tree, make_project, start_stage
 
 pytestmark = pytest.mark.slow
 MARKERS = "_markers"
-WEIGHTS = "models/painter/diffusion_pytorch_model.safetensors"
+WEIGHTS = "models/painter/model/diffusion_pytorch_model.safetensors"  # the model inside the painting pipeline
 
 
 def run_and_kill(project: Path, stage: str, ready: Callable[[], bool], limit_s: float = 240) -> None:
@@ -114,7 +114,8 @@ def test_train_killed_after_a_checkpoint_resumes_from_it_to_the_same_weights(tmp
     params = {"train": {"dataset": str(dataset), "out": "models/painter", "live_dir": "dvclive", "resolution": 32,
                         "renderer_channels": [8, 16, 16], "mask_channels": [8, 16, 16], "head_channels": [8, 16],
                         "token_width": 16, "batch_size": 2, "warmup_steps": 2, "steps": 60, "checkpoint_every": 10,
-                        "keep_checkpoints": 2, "eval_every": 20, "log_every": 5, "threads": 1, "device": "cpu"}}
+                        "keep_checkpoints": 2, "eval_every": 20, "log_every": 5, "threads": 1, "device": "cpu",
+                        "mask_resolution": 16, "lpips_weights": ""}}
     clean = make_project(tmp_path / "clean", params, "")
     assert start_stage(clean, "train").wait(timeout=300) == 0
     killed = make_project(tmp_path / "killed", params, "")

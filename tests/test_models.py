@@ -57,7 +57,7 @@ def test_save_and_load_round_trip_is_safetensors_only(tmp_path):
 def test_renderer_input_and_attention_layout():
     model = tiny_model()
     assert model.renderer.config.in_channels == 10  # noisy next + current + target + mask
-    assert model.mask_generator.config.in_channels == 7  # target + current + outstanding mask
+    assert model.mask_generator.config.in_channels == 7  # target + current + outstanding (LPIPS) mask
     top = model.renderer.down_blocks[0]
     assert not hasattr(top, "attentions") or len(top.attentions) == 0  # no attention at full resolution
     assert all(len(b.attentions) > 0 for b in model.renderer.down_blocks[1:])
@@ -67,14 +67,38 @@ def test_training_losses_are_finite_and_reach_every_part():
     model = tiny_model()
     x = images(2)
     mask = (torch.rand(2, 1, 32, 32) > 0.6).float()
-    losses = model(x, images(2, seed=1), images(2, seed=2), mask, torch.tensor([10.0, 30.0]), torch.tensor([1, 3]),
-                   torch.tensor([False, True]), torch.randn(2, 3, 32, 32), torch.tensor([5, 900]),
+    outstanding = (torch.rand(2, 1, 32, 32) > 0.3).float()
+    losses = model(x, images(2, seed=1), images(2, seed=2), mask, outstanding, torch.tensor([10.0, 30.0]),
+                   torch.tensor([1, 3]), torch.tensor([False, True]), torch.randn(2, 3, 32, 32), torch.tensor([5, 900]),
                    make_scheduler(model.config))
     assert set(losses) == {"render", "mask", "instruction"}
     sum(losses.values()).backward()
     for part in ("renderer", "mask_generator", "instruction_head", "conditions"):
         grads = [p.grad for p in getattr(model, part).parameters() if p.grad is not None]
         assert grads and any(g.abs().sum() > 0 for g in grads), part
+
+
+def test_residual_renderer_starts_as_current_outside_the_mask_and_target_inside():
+    model = tiny_model().eval()
+    cur, tgt = images(1), images(1, seed=4)
+    mask = torch.zeros(1, 1, 32, 32)
+    mask[..., :16] = 1
+    x = model.renderer_input(torch.randn(1, 3, 32, 32), cur, tgt, mask)
+    out = model.renderer(x, torch.tensor([500]), model.tokens(torch.tensor([20.0]), torch.tensor([1]))).sample
+    assert torch.allclose(out[..., :16], tgt[..., :16]) and torch.allclose(out[..., 16:], cur[..., 16:])
+    plain = tiny_model(residual=False)
+    assert type(plain.renderer).__name__ == "UNet2DConditionModel"
+
+
+def test_mask_generator_reads_the_outstanding_mask_at_its_own_resolution():
+    model = tiny_model(mask_resolution=16).eval()
+    assert model.mask_size == 16 and model.mask_generator.config.sample_size == 16
+    tokens = model.tokens(torch.tensor([20.0]), torch.tensor([2]))
+    cur, tgt = images(1), images(1, seed=2)
+    full, empty = torch.ones(1, 1, 64, 64), torch.zeros(1, 1, 8, 8)  # any size: resized to the generator's
+    a, b = model.predict_mask(cur, tgt, full, tokens), model.predict_mask(cur, tgt, empty, tokens)
+    assert a.shape == (1, 1, 16, 16) and not torch.equal(a, b)
+    assert model.predict_instruction(cur, tgt).shape == (1, 3)
 
 
 def test_samplers_are_chosen_by_name_and_an_unknown_one_lists_them():
@@ -93,7 +117,7 @@ def test_samplers_are_chosen_by_name_and_an_unknown_one_lists_them():
 
 @pytest.mark.parametrize("sampler", ["ddim", "dpm"])
 def test_few_step_sampling_counts_passes_and_is_seeded(sampler):
-    model = tiny_model().eval()
+    model = tiny_model(residual=False).eval()  # a residual renderer starts noise-free: its first output is its base
     cur, tgt, mask = images(1), images(1, seed=3), torch.ones(1, 1, 32, 32)
     tokens = model.tokens(torch.tensor([20.0]), torch.tensor([1]))
     a, n = render_next(model, cur, tgt, mask, tokens, RenderSettings(sampler, 3), torch.Generator().manual_seed(1))

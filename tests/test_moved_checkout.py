@@ -21,6 +21,7 @@ from inverse_painting.painting.stage import PaintConfig, paint_item, paint_items
 from inverse_painting.perceptual.masks import MaskSettings
 from inverse_painting.pipeline import run_stage
 from inverse_painting.sample import generate_still
+from inverse_painting.sample.stage import SequencesConfig, sequence_item, sequence_items
 from inverse_painting.synth.config import SynthConfig
 from inverse_painting.synth.stage import synth_item, synth_items
 
@@ -37,7 +38,8 @@ def _stages():
                         fused=FusedOccluderConfig(mediapipe=MediaPipeSettings(enabled=False)))
     synth = SynthConfig(input="images", out="synth", size=32, strokes=12, steps=(2, 2, 1, 1), frames=3, layers=2,
                         gif=False, workers=1)
-    annotate = AnnotateConfig(keyframes="keyframes", synth="synth", out="annotations",
+    sequences = SequencesConfig(seeds="5", out="sequences", width=48, workers=1)
+    annotate = AnnotateConfig(keyframes="keyframes", synth="synth", sequences="sequences", out="annotations",
                               masks=MaskSettings(backend="lab"), mask_sizes=(16,), workers=1)
     paint = PaintConfig(dataset="pairs", model="painter", out="paint", max_frames=1, sampler_steps=1,
                         distance="delta-e")
@@ -48,6 +50,8 @@ def _stages():
                                   progress=False)
     reports["clean"] = run_stage("clean", canvas_items(clean.canvas), clean_item, clean.out, clean, progress=False)
     reports["synth"] = run_stage("synth", synth_items(synth), synth_item, synth.out, synth, progress=False)
+    reports["sequences"] = run_stage("sequences", sequence_items(sequences), sequence_item, sequences.out, sequences,
+                                     progress=False)
     reports["annotate"] = run_stage("annotate", annotate_items(annotate), annotate_item, annotate.out, annotate,
                                     progress=False)
     reports["paint"] = run_stage("paint", paint_items(paint.dataset, paint.split, paint.model), paint_item,
@@ -68,8 +72,12 @@ def _inputs(root, video) -> None:
     for seed in (3, 4):
         write_image(root / "images" / f"still-{seed}.png", generate_still(seed, 40))
     write_sample_pairs_dataset(root / "pairs", {"train": [1], "validation": [2]}, steps=2, size=(32, 24))
+    from inverse_painting.models.sampler import make_scheduler
+    from inverse_painting.painting.pipeline import PaintingPipeline
+
     torch.manual_seed(0)
-    PaintingModel(vocabulary=["sky", "water"], **TINY_PAINTER).save_pretrained(root / "painter")
+    model = PaintingModel(vocabulary=["sky", "water"], **TINY_PAINTER)
+    PaintingPipeline(model, make_scheduler(model.config)).save_pretrained(str(root / "painter"))
 
 
 def test_a_copied_checkout_redoes_nothing(tmp_path, short_sample, monkeypatch):

@@ -1,4 +1,4 @@
-"""Painting a picture: the loop's rules, its outputs, the command, the stage."""
+"""Painting a picture: the step rules, the loop, the pipeline, its outputs, the command, the stage."""
 
 from __future__ import annotations
 
@@ -13,22 +13,29 @@ from typer.testing import CliRunner
 
 from inverse_painting.cli import app
 from inverse_painting.models import PaintingModel
-from inverse_painting.painting import PaintSettings, load_painter, paint
+from inverse_painting.models.sampler import make_scheduler
+from inverse_painting.painting import AreaRule, PaintingPipeline
+from inverse_painting.painting.loop import FINISH
+from inverse_painting.painting.steps import StopRule, choose_mask, composite
 from inverse_painting.perceptual import load_distance
-from inverse_painting.painting.loop import choose_mask
 from inverse_painting.sample import make_landscape
 
 runner = CliRunner(env={"COLUMNS": "300", "NO_COLOR": "1"})
-DELTA_E = load_distance("delta-e")  # the named stand-in: these tests check the loop, not LPIPS
-TINY = dict(resolution=32, renderer_channels=(8, 16, 16), mask_channels=(8, 16, 16), head_channels=(8, 16),
-            token_width=16)
+TINY = dict(resolution=32, mask_resolution=16, renderer_channels=(8, 16, 16), mask_channels=(8, 16, 16),
+            head_channels=(8, 16), token_width=16)
+RULE = AreaRule(c0=-4.0, c_first=1.0, c_dt=1.0, c_left=0.3, max_step_area=0.33)  # a step of 20 s paints ~0.37 left^0.3
+
+
+def tiny_pipeline(rule: AreaRule = RULE) -> PaintingPipeline:
+    torch.manual_seed(0)
+    model = PaintingModel(vocabulary=["sky", "mountains", "water"], **TINY).eval()
+    return PaintingPipeline(model, make_scheduler(model.config), area_rule=rule.to_dict())
 
 
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory):
-    torch.manual_seed(0)
     out = tmp_path_factory.mktemp("painter")
-    PaintingModel(vocabulary=["sky", "mountains", "water"], **TINY).save_pretrained(out)
+    tiny_pipeline().save_pretrained(str(out))
     return out
 
 
@@ -39,43 +46,123 @@ def picture(tmp_path_factory):
     return path
 
 
-def test_choose_mask_follows_thresholds_area_and_overlap():
-    probs = np.zeros((20, 20), np.float32)
-    probs[:10] = 0.45  # half the canvas at 0.45, a sliver at 0.9
-    probs[0, :4] = 0.9
-    outstanding = np.zeros((20, 20), bool)
-    outstanding[15:] = True
-    s = PaintSettings()
-    mask, thr, source = choose_mask(probs, None, outstanding, s)
-    assert (thr, source) == (0.4, "generator") and mask.sum() == 200  # 0.5 gives < 5 % area
-    mask, thr, source = choose_mask(probs, probs > 0.4, outstanding, s)
-    assert source == "outstanding" and np.array_equal(mask, outstanding)  # candidates repeat the last mask
-    mask, thr, source = choose_mask(probs, probs > 0.4, outstanding[::-1], s)
-    assert source == "outstanding" and np.array_equal(mask, outstanding[::-1])
-    mask, thr, source = choose_mask(probs, probs > 0.4, probs > 0.4, s)
-    assert source == "lowest-threshold" and thr == 0.1 and mask.sum() == 200
-    mask, thr, source = choose_mask(np.zeros((20, 20), np.float32), None, np.zeros((20, 20), bool), s)
-    assert source == "outstanding" and mask.all()  # nothing left to choose: the whole canvas
+def test_area_rule_grows_with_interval_and_shrinks_with_what_is_left():
+    assert RULE.area(5, 0.8, False) < RULE.area(10, 0.8, False) < RULE.area(20, 0.8, False)
+    assert RULE.area(10, 0.2, False) < RULE.area(10, 0.8, False)
+    assert RULE.area(1000, 1.0, False) == RULE.max_step_area  # capped after the first step
+    assert RULE.area(1000, 1.0, True) == 1.0 and RULE.area(1000, 0.1, False) <= 0.1  # never more than is left
+    dt = np.exp(np.random.default_rng(0).uniform(0, 3, 200))
+    fitted = AreaRule.fit(dt, 0.01 * dt, np.ones(200), np.ones(200, int))
+    assert fitted.c_dt == pytest.approx(1.0, abs=1e-6) and fitted.fitted_on == 200
+    noisy = 0.01 * dt * np.exp(np.random.default_rng(1).normal(0, 0.5, 200))
+    median, mean = (AreaRule.fit(dt, noisy, np.ones(200), np.ones(200, int), mean=m) for m in (False, True))
+    assert mean.c0 - median.c0 == pytest.approx(median.residual_std ** 2 / 2)  # the mean step of log-normal residuals
+    assert AreaRule.fit(dt[:3], dt[:3], np.ones(3), np.ones(3)) == AreaRule()  # too few steps: the defaults
 
 
-def test_unchanging_renderer_stops_after_two_small_changes(model_dir, monkeypatch):
+def test_choose_mask_takes_the_rule_area_of_the_best_outstanding_pixels():
+    probs = np.tile(np.linspace(0, 1, 100, dtype=np.float32), (100, 1))
+    allowed = np.ones((100, 100), bool)
+    mask = choose_mask(probs, allowed, 0.2, None)
+    assert abs(mask.mean() - 0.2) < 0.02 and mask[:, -1].all() and not mask[:, 0].any()
+    visits = mask.astype(np.float32) * 3  # painted three times already: the next step moves on
+    assert (choose_mask(probs, allowed, 0.2, visits) & mask).mean() < 0.05
+    allowed[:, 50:] = False  # nothing outside the outstanding paint
+    assert not (choose_mask(probs, allowed, 0.2, None) & ~allowed).any()
+
+
+def test_composite_keeps_the_canvas_outside_the_mask_and_flat_colour_without_a_match():
+    canvas = np.full((64, 64, 3), 255, np.uint8)
+    target = np.random.default_rng(0).integers(0, 255, (64, 64, 3)).astype(np.uint8)
+    mask = np.zeros((64, 64), bool)
+    mask[:, :32] = True
+    flat = np.zeros((16, 16, 3), np.uint8)  # far from the target: no target detail added
+    out = composite(canvas, flat, target, mask, 0.15)
+    assert (out[:, 32:] == 255).all() and out[:, :32].max() < 10
+    matched = cv2.resize(target, (16, 16), interpolation=cv2.INTER_AREA)  # matches its low-pass: sharp
+    assert np.abs(composite(canvas, matched, target, mask, 0.15)[:, :32].astype(int) - target[:, :32]).mean() < 3
+
+
+def test_stop_rule():
+    rule = StopRule()
+    assert rule.reason([0.01], [0.5]).startswith("outstanding")
+    assert rule.reason([0.5], [0.01]).startswith("distance")
+    assert rule.reason([0.5, 0.5, 0.5, 0.5], [0.3, 0.3, 0.3, 0.3]).startswith("no progress")
+    assert rule.reason([0.9, 0.7, 0.5, 0.3], [0.5, 0.4, 0.3, 0.2]) is None
+
+
+def test_unchanging_renderer_stops_and_ends_on_the_picture(monkeypatch):
     import inverse_painting.models.sampler as sampler
 
-    monkeypatch.setattr(sampler, "render_next", lambda model, current, *a, **k: (current, 1))
-    result = paint(load_painter(model_dir), make_landscape(2, (48, 32)).final(), PaintSettings(max_frames=10), DELTA_E)
-    assert len(result.steps) == 2 and "consecutive" in result.stop_reason
-    assert all(np.array_equal(f, result.frames[0]) for f in result.frames)
+    monkeypatch.setattr(sampler, "render_next", lambda model, current, *a, **k: (torch.ones_like(current), 1))
+    target = make_landscape(2, (48, 32)).final()
+    result = tiny_pipeline()(target, interval=20, max_frames=10, distance="delta-e", finish=True)
+    assert "painted nothing visible" in result.stop_reason and result.stopped
+    assert [s.mask_source for s in result.steps] == [FINISH]  # nothing visible was painted: only the finish
+    assert np.array_equal(result.frames[-1], result.target) and result.times == [0.0, 20.0]
 
 
-def test_rendering_the_target_converges_and_stops_on_distance(model_dir, monkeypatch):
+def test_rendering_the_target_converges_region_by_region(monkeypatch):
     import inverse_painting.models.sampler as sampler
 
     monkeypatch.setattr(sampler, "render_next", lambda model, current, target, *a, **k: (target, 1))
     target = make_landscape(2, (64, 48)).final()
-    result = paint(load_painter(model_dir), target, PaintSettings(max_frames=25, stop_fallback=0.02), DELTA_E)
+    result = tiny_pipeline()(target, interval=8, max_frames=25, distance="delta-e", finish=True)
     distances = [s.distance for s in result.steps]
-    assert distances[-1] < distances[0] and result.stop_reason.startswith("distance to target")
-    assert distances[-1] < 0.02
+    assert len(result.steps) >= 4 and distances[-1] == 0.0 and distances[0] > distances[-2] and result.stopped
+    assert all(0 < s.mask_area <= RULE.max_step_area + 0.1 for s in result.steps[1:-1])  # region by region
+    assert result.steps[-1].mask_source == FINISH and np.array_equal(result.frames[-1], result.target)
+    for k, mask in enumerate(result.masks[:-1], start=1):  # pixels outside a mask are kept
+        assert np.array_equal(result.frames[k][~mask], result.frames[k - 1][~mask])
+
+
+def test_each_mask_has_the_rule_area_and_no_later_step_changes_half_the_canvas(monkeypatch):
+    import inverse_painting.models.sampler as sampler
+    from inverse_painting.perceptual.masks import DifferenceMasker, MaskSettings, fit_long_side
+
+    monkeypatch.setattr(sampler, "render_next", lambda model, current, target, *a, **k: (target, 1))
+    target = make_landscape(5, (96, 64)).final()
+    result = tiny_pipeline()(target, interval=12, max_frames=30, distance="delta-e")
+    painted = [s for s in result.steps if s.mask_source == "area-rule"]
+    assert len(painted) >= 3 and result.stopped
+    for s in painted:  # exactly the rule's area (up to speck cleaning), never more than the rule allows
+        assert s.rule_area is not None and abs(s.mask_area - s.rule_area) < 0.03
+    assert all(s.rule_area <= RULE.max_step_area for s in painted[1:])
+    masker = DifferenceMasker(MaskSettings(backend="lab"), None)
+    small = [fit_long_side(f, 256) for f in result.frames]
+    changed = (masker.masks(small[1:], small[:-1]) > 0).reshape(len(small) - 1, -1).mean(1)
+    assert changed[0] > 0.1 and (changed[1:] <= 0.5).all(), changed
+
+
+def test_a_longer_interval_paints_larger_masks_in_fewer_keyframes(monkeypatch):
+    import inverse_painting.models.sampler as sampler
+
+    monkeypatch.setattr(sampler, "render_next", lambda model, current, target, *a, **k: (target, 1))
+    target, pipe = make_landscape(3, (64, 48)).final(), tiny_pipeline()
+    short, long = (pipe(target, interval=dt, max_frames=30, distance="delta-e") for dt in (5.0, 20.0))
+    assert np.mean([s.mask_area for s in long.steps]) > np.mean([s.mask_area for s in short.steps])
+    assert len(long.steps) < len(short.steps)
+
+
+def test_pipeline_saves_and_loads_model_scheduler_rule_and_lpips(tmp_path):
+    from inverse_painting.painting import LpipsComponent
+    from inverse_painting.perceptual import LPIPS
+
+    pipe = tiny_pipeline()
+    pipe.register_to_config(defaults={**pipe.config.defaults, "interval": 7.5})  # the training split's median step
+    pipe.register_modules(lpips=LpipsComponent(LPIPS.random()))
+    pipe.save_pretrained(str(tmp_path))
+    assert {p.name for p in tmp_path.iterdir()} >= {"model_index.json", "model", "scheduler", "lpips"}
+    assert not any(p.suffix in (".bin", ".pt", ".pth", ".pkl") for p in tmp_path.rglob("*"))
+    loaded = PaintingPipeline.load(tmp_path, "cpu")
+    assert loaded.area_rule == RULE and loaded.model.vocabulary == ["sky", "mountains", "water"]
+    assert loaded.settings(interval=None, max_frames=None).interval == 7.5  # no interval given: the saved one
+    assert loaded.settings(interval=3.0).interval == 3.0
+    assert type(loaded.scheduler).__name__ == "DDIMScheduler" and not loaded.lpips.net.pretrained
+    a, b = pipe.model.state_dict(), loaded.model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    with pytest.raises(Exception, match="unknown painting settings: thresholds"):
+        loaded(np.zeros((8, 8, 3), np.uint8), thresholds=(0.5,))
 
 
 def test_paint_command_writes_every_output_and_keeps_pixels_outside_masks(model_dir, picture, tmp_path):
@@ -86,8 +173,10 @@ def test_paint_command_writes_every_output_and_keeps_pixels_outside_masks(model_
     folder = tmp_path / "video"
     record = json.loads((folder / "paint.json").read_text())
     n = record["keyframes"]
-    assert 1 <= n <= 3 and record["unet_passes"] == n * 3  # mask generator + 2 sampler steps
-    assert [s["t_s"] for s in record["steps"]] == [15.0 * (k + 1) for k in range(n)]
+    assert 1 <= n <= 3 and record["unet_passes"] % 3 == 0  # mask generator + 2 sampler steps per brush step
+    times = [s["t_s"] for s in record["steps"]]
+    assert times == sorted(times) and all(t % 15.0 == 0 for t in times)
+    assert all(s["mask_source"] == "area-rule" for s in record["steps"])  # no finishing jump by default
     frames = [np.asarray(Image.open(folder / "frames" / f"{k:03d}.png")) for k in range(n + 1)]
     assert frames[0].shape == (60, 90, 3) and (frames[0] == 255).all()  # input aspect kept, white start
     for k in range(1, n + 1):
@@ -111,7 +200,7 @@ def test_paint_command_rejects_unreadable_images_clearly(model_dir, tmp_path):
     assert r.exit_code == 1 and "not a readable image" in r.output and "Traceback" not in r.output
     assert not (tmp_path / "o.mp4").exists() and not (tmp_path / "o").exists()
     r = runner.invoke(app, ["paint", str(bad), "--model", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")])
-    assert r.exit_code == 1 and "no trained painting model" in r.output
+    assert r.exit_code == 1 and "no trained painting pipeline" in r.output
 
 
 def test_paint_stage_paints_each_held_out_target_once(model_dir, tmp_path):
@@ -146,6 +235,7 @@ def test_paint_outputs_are_named_after_the_picture_and_a_gif_is_a_gif(model_dir,
     r = runner.invoke(app, args + ["--max-frames", "1"])  # a second run replaces the first as a whole
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (tmp_path / "landscape_painting" / "frames").iterdir()) == ["000.png", "001.png"]
+    assert json.loads((tmp_path / "landscape_painting" / "paint.json").read_text())["keyframes"] == 1
     assert first >= 1
     r = runner.invoke(app, args + ["--max-frames", "1", "--out", "small.gif"])
     assert r.exit_code == 0, r.output
@@ -180,9 +270,12 @@ def test_paint_config_is_strict_and_its_choices_are_the_registries():
         parse_config(PaintConfig, {"max_frame": 3}, "paint")
     with pytest.raises(ConfigError, match="paint.sampler: 'euler' is not one of"):
         parse_config(PaintConfig, {"sampler": "euler"}, "paint")
-    config = parse_config(PaintConfig, {"interval": 15, "thresholds": [0.5, 0.2]}, "paint")
+    with pytest.raises(ConfigError, match="paint.thresholds: unknown setting"):
+        parse_config(PaintConfig, {"thresholds": [0.5, 0.2]}, "paint")  # the first-threshold rule is gone
+    config = parse_config(PaintConfig, {"interval": 15, "stop_outstanding": 0.05}, "paint")
     settings = config.settings(15.0)
-    assert settings.thresholds == (0.5, 0.2) and settings.max_frames == LOOP.max_frames == PaintConfig().max_frames
+    assert settings["stop_outstanding"] == 0.05 and settings["interval"] == 15.0
+    assert settings["max_frames"] == LOOP.max_frames == PaintConfig().max_frames
     assert parse_config(PaintConfig, {}, "paint").interval == "auto"
 
 

@@ -18,7 +18,7 @@ from inverse_painting.synth import SynthConfig
 from inverse_painting.synth.stage import synth_item, synth_items
 
 PARAMS = Path(__file__).resolve().parent.parent / "params.yaml"
-TINY = dict(size=64, strokes=48, steps=(4, 4, 3, 3), frames=6, layers=3, gif=True, video_fps=4.0)
+TINY = dict(size=64, strokes=48, steps=(4, 4, 3, 3), frames=6, layers=3, gif=True, video_fps=4.0, keyframe_gap_s=())
 
 
 def config_for(source, out, **extra) -> SynthConfig:
@@ -98,7 +98,7 @@ def test_cli_synth_on_a_folder(tmp_path):
 
     write_image(tmp_path / "in" / "lake.png", generate_still(5, 72))
     r = CliRunner().invoke(app, ["synth", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--size", "48",
-                                 "--strokes", "30", "--frames", "4", "--workers", "1"])
+                                 "--strokes", "30", "--frames", "4", "--workers", "1", "--no-recut"])
     assert r.exit_code == 0, r.output
     assert len(json.loads((tmp_path / "out" / "lake" / "sequence.json").read_text())["keyframes"]) == 4
     r = CliRunner().invoke(app, ["synth", "sample://nope"])

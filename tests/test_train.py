@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
 from inverse_painting.models import PaintingModel
+from inverse_painting.painting import PaintingPipeline
 from inverse_painting.records import load_pairs
 from inverse_painting.sample.pairs import write_sample_pairs_dataset
 from inverse_painting.training import TrainConfig, train
 from inverse_painting.training.checkpoints import list_checkpoints
 
-TINY = dict(resolution=32, renderer_channels=[8, 16, 16], mask_channels=[8, 16, 16], head_channels=[8, 16],
-            token_width=16, batch_size=2, log_every=1, warmup_steps=2)
+TINY = dict(resolution=32, mask_resolution=16, renderer_channels=[8, 16, 16], mask_channels=[8, 16, 16],
+            head_channels=[8, 16], token_width=16, batch_size=2, log_every=1, warmup_steps=2, lpips_weights="")
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,7 @@ def config(dataset, out, **kw) -> TrainConfig:
 
 
 def weights(folder):
-    return PaintingModel.from_pretrained(folder).state_dict()
+    return PaintingModel.from_pretrained(folder / "model").state_dict()
 
 
 def test_fixture_dataset_follows_the_row_schema(dataset):
@@ -48,8 +50,11 @@ def test_training_writes_model_checkpoints_and_dvclive_metrics(dataset, tmp_path
     result = train(cfg, progress=False)
     assert result.resumed_from == 0
     out = tmp_path / "m"
-    model = PaintingModel.from_pretrained(out)
+    model = PaintingModel.from_pretrained(out / "model")
     assert set(model.vocabulary) == set(load_pairs(dataset, "train")["text"])
+    pipe = PaintingPipeline.load(out, "cpu")  # what paint, evaluate and the CLI load
+    assert pipe.area_rule.fitted_on > 0 and pipe.lpips is None  # the rule fitted on the training steps
+    assert pipe.config.defaults["interval"] == pytest.approx(float(np.median(load_pairs(dataset, "train")["dt"])), abs=1e-4)
     assert [p.name for p in list_checkpoints(out / "checkpoints")] == ["step-0000008", "step-0000012"]
     for ckpt in list_checkpoints(out / "checkpoints"):  # no pickle anywhere
         assert {p.suffix for p in ckpt.rglob("*") if p.is_file()} <= {".json", ".safetensors"}
@@ -66,11 +71,12 @@ def test_training_writes_model_checkpoints_and_dvclive_metrics(dataset, tmp_path
 
 
 def test_resume_continues_exactly_like_an_uninterrupted_run(dataset, tmp_path):
-    straight = config(dataset, tmp_path / "a", steps=6, checkpoint_every=3, eval_every=0)
+    flat = dict(checkpoint_every=3, eval_every=0, lr_schedule="constant")  # a longer run extends a constant schedule
+    straight = config(dataset, tmp_path / "a", steps=6, **flat)
     train(straight, progress=False)
-    first = config(dataset, tmp_path / "b", steps=3, checkpoint_every=3, eval_every=0)
+    first = config(dataset, tmp_path / "b", steps=3, **flat)
     train(first, progress=False)
-    resumed = train(config(dataset, tmp_path / "b", steps=6, checkpoint_every=3, eval_every=0), progress=False)
+    resumed = train(config(dataset, tmp_path / "b", steps=6, **flat), progress=False)
     assert resumed.resumed_from == 3
     a, b = weights(tmp_path / "a"), weights(tmp_path / "b")
     for name in a:
@@ -78,6 +84,10 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(dataset, tmp_path):
     # Another configuration never resumes these checkpoints.
     other = train(config(dataset, tmp_path / "b", steps=4, lr=5e-4, checkpoint_every=0, eval_every=0), progress=False)
     assert other.resumed_from == 0
+    # A cosine schedule depends on the run's length: a longer run is another configuration.
+    train(config(dataset, tmp_path / "c", steps=3, checkpoint_every=3, eval_every=0), progress=False)
+    assert train(config(dataset, tmp_path / "c", steps=6, checkpoint_every=3, eval_every=0),
+                 progress=False).resumed_from == 0
 
 
 def test_a_changed_dataset_is_trained_afresh_not_resumed(dataset, tmp_path):

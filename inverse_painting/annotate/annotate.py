@@ -5,7 +5,13 @@ keyframe already is the blank canvas it serves as I_{-1}; otherwise a white canv
 written beside the steps. ``dt`` of step 0 is ``t[0] - start_t`` when the sequence knows
 when the canvas was blank, else the median of the other intervals (flagged ``dt_estimated``).
 
-Every step gets the difference mask D(I_k, I_{k-1}). A step whose exact truth the sequence
+Every step gets the difference mask D(I_k, I_{k-1}), and the two masks a training pair needs
+besides it: the outstanding mask D(I_T, I_{k-1}) -- what was still to paint, the mask
+generator's input -- made at ``outstanding_long_side`` (the size the painter and the
+evaluation judge a canvas at) and stored at the keyframes' size, and the painted mask, the
+pixels whose colour visibly changed (largest channel change above ``painted_change``, closed by
+one pixel) -- what the brush covered, which the renderer and the mask generator learn and the
+area rule predicts. A step whose exact truth the sequence
 carries (``step_truth``, see ``truth.py``: synthetic processes) also keeps its stroke mask
 and takes its instruction from that truth (``exact_truth``); the others are labelled by the
 segmenter.
@@ -22,7 +28,7 @@ from typing import Sequence
 import numpy as np
 
 from ..media.images import read_image, write_image
-from ..perceptual.masks import DifferenceMasker, MaskSettings, downsample_mask, is_blank_canvas
+from ..perceptual.masks import DifferenceMasker, MaskSettings, downsample_mask, fit_long_side, is_blank_canvas
 from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir
 from ..pipeline.hashing import file_sha256
 from ..records import BLANK_NAME, SEQUENCE_NAME, STEPS_NAME, Keyframe, PaintingSequence, SequenceError, StepRecord, \
@@ -56,8 +62,10 @@ def sequence_items(roots: Sequence[str | os.PathLike], priors_sha256: str = "") 
 
 
 def annotate_items(config: AnnotateConfig) -> list[Item]:
-    """The stage's items: real sequences before synthetic ones; either root may be absent."""
-    return sequence_items([config.keyframes, config.synth], LabelPriors.load(config.classical.priors).sha256)
+    """The stage's items: real sequences, then synthetic ones, then sample-world ones; any root may
+    be absent."""
+    return sequence_items([config.keyframes, config.synth, config.sequences],
+                          LabelPriors.load(config.classical.priors).sha256)
 
 
 @lru_cache(maxsize=2)
@@ -79,6 +87,26 @@ def _write_mask(folder: Path, kind: str, step: int, mask: np.ndarray, sizes: Seq
         variants[str(size)] = f"{kind}/{size}/{step:03d}.png"
         write_image(folder / variants[str(size)], downsample_mask(mask, size))
     return name, variants
+
+
+def painted_mask(after: np.ndarray, before: np.ndarray, change: float) -> np.ndarray:
+    """0/255 mask of the pixels a step visibly painted: largest channel change above ``change``,
+    closed by one pixel."""
+    import cv2
+
+    hit = (np.abs(after.astype(np.int16) - before).max(-1) > change).astype(np.uint8)
+    return np.where(cv2.morphologyEx(hit, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)) > 0, 255, 0).astype(np.uint8)
+
+
+def outstanding_masks(masker: DifferenceMasker, target: np.ndarray, befores: list[np.ndarray],
+                      long_side: int) -> np.ndarray:
+    """(N, H, W) 0/255 masks D(target, before, alpha), made at ``long_side`` and stored at the
+    keyframes' size (H, W)."""
+    import cv2
+
+    h, w = target.shape[:2]
+    small = masker.masks([fit_long_side(target, long_side)] * len(befores), [fit_long_side(b, long_side) for b in befores])
+    return np.stack([cv2.resize(m, (w, h), interpolation=cv2.INTER_NEAREST) for m in small])
 
 
 @dataclass
@@ -127,7 +155,8 @@ class _Annotator:
         self.seq, self.out_dir, self.config, self.masker = seq, out_dir, config, masker
         self.segmenter, self.target_map = segmenter, target_map
 
-    def step(self, folder: Path, k: int, steps: _Steps, mask: np.ndarray, truth: StepTruth | None) -> StepRecord:
+    def step(self, folder: Path, k: int, steps: _Steps, mask: np.ndarray, outstanding: np.ndarray,
+             truth: StepTruth | None) -> StepRecord:
         before, after = steps.before_frames[k], steps.after_frames[k]
         sizes = self.config.mask_sizes
         mask_file, variants = _write_mask(folder, "masks", k, mask, sizes)
@@ -136,6 +165,11 @@ class _Annotator:
             _rel(self.seq.path(after), self.out_dir), after.t,
             round(steps.first_dt if k == 0 else after.t - before.t, 4), bool(k == 0 and steps.dt_estimated),
             mask_file, variants, round(float((mask > 0).mean()), 5), "", "")
+        painted = painted_mask(steps.afters[k], steps.befores[k], self.config.painted_change)
+        record.outstanding_mask, _ = _write_mask(folder, "outstanding", k, outstanding, ())
+        record.painted_mask, _ = _write_mask(folder, "painted", k, painted, ())
+        record.outstanding_fraction = round(float((outstanding > 0).mean()), 5)
+        record.painted_fraction = round(float((painted > 0).mean()), 5)
         if truth is not None:
             stroke_mask = truth.read_mask(mask.shape)
             record.stroke_mask, record.stroke_mask_variants = _write_mask(folder, "stroke_masks", k, stroke_mask, sizes)
@@ -171,6 +205,7 @@ def annotate_sequence(seq: PaintingSequence, out_dir: str | os.PathLike, config:
     images = _read_keyframes(seq)
     steps = _steps(seq, images, masker.settings.lab_threshold)
     masks = masker.masks(steps.afters, steps.befores)
+    outstanding = outstanding_masks(masker, images[-1], steps.befores, config.outstanding_long_side)
     # A step is keyed to its truth by the keyframe it ends at, so a blank first keyframe shifts nothing.
     truths = load_step_truth(seq)
     if any(after.index not in truths for after in steps.after_frames):
@@ -182,8 +217,8 @@ def annotate_sequence(seq: PaintingSequence, out_dir: str | os.PathLike, config:
     with atomic_dir(out_dir) as tmp:
         if not steps.blank_is_keyframe:
             write_image(tmp / BLANK_NAME, steps.befores[0])
-        records = [annotator.step(tmp, k, steps, mask, truths.get(after.index))
-                   for k, (after, mask) in enumerate(zip(steps.after_frames, masks))]
+        records = [annotator.step(tmp, k, steps, mask, left, truths.get(after.index))
+                   for k, (after, mask, left) in enumerate(zip(steps.after_frames, masks, outstanding))]
         doc = annotator.doc(images[-1].shape, records)
         doc.write(tmp)
     return doc

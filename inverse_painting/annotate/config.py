@@ -47,9 +47,15 @@ class AnnotateConfig(Execution):
 
     keyframes: str = "data/keyframes"  # real sequences (clean stage); skipped when absent
     synth: str = "data/synth"  # synthetic sequences (synth stage); skipped when absent
+    sequences: str = "data/sequences"  # sample-world sequences (sequences stage); skipped when absent
     out: str = "data/annotations"
     masks: MaskSettings = field(default_factory=MaskSettings)  # difference masks D(A, B, alpha)
     mask_sizes: tuple[int, ...] = (64, 32)  # downsampled mask variants (long side, px)
+    # The masks a training pair needs beside D(next, current): the outstanding paint D(target,
+    # current, alpha), made at this long side (the evaluation's, where the painter judges its
+    # canvas), and the pixels the step painted (largest channel change above painted_change).
+    outstanding_long_side: int = 256
+    painted_change: float = 24.0
     label_backend: Literal["classical", "grounded-sam"] = "classical"
     labels: LabelSettings = field(default_factory=LabelSettings)
     classical: ClassicalConfig = field(default_factory=ClassicalConfig)

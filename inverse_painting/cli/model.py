@@ -53,9 +53,9 @@ def train_command(
 @app.command("paint")
 def paint_command(
     picture: Path = typer.Argument(..., help="The finished painting (any image format, size and aspect ratio)."),
-    model: Path = typer.Option(..., "--model", help="Trained model folder (from `train`)."),
+    model: Path = typer.Option(..., "--model", help="Trained painting pipeline folder (from `train`)."),
     interval: float = typer.Option(LOOP.interval, min=0.1, help="Seconds of painting per generated "
-                                                                         "keyframe."),
+                                                                         "keyframe (the paper's 20 s by default)."),
     max_frames: int = typer.Option(PAINT.max_frames, min=1, help="Stop after this many keyframes at the latest."),
     out: Optional[Path] = typer.Option(
         None, help="The time-lapse: a .mp4 or .gif file (frames, masks, contact sheet and time map go to a folder "
@@ -73,26 +73,25 @@ def paint_command(
 ) -> None:
     """Turn a finished painting into a time-lapse of how it could have been painted.
 
-    From a white canvas, each step predicts an instruction, a mask and the next frame, keeping
-    the pixels outside the mask; it stops when the canvas is close to the picture, stops
-    changing, or after --max-frames. The output is checked before any work starts."""
-    from ..media.images import read_image
-    from ..painting.loop import load_painter, paint
+    From a white canvas, each step paints what a painter covers in --interval seconds (the area
+    rule fitted in training; a longer interval paints larger masks, so fewer keyframes), keeps
+    the pixels outside the mask, and the painting ends when nothing is left to paint or nothing
+    progresses, on the finished picture (or after --max-frames). The output is checked before
+    any work starts."""
     from ..painting.outputs import PaintingOutput
-    from ..perceptual.distance import load_distance
+    from ..painting.pipeline import PaintingPipeline
 
     target = PaintingOutput.for_picture(picture, out)
-    painter = load_painter(model)
-    image = read_image(picture)
+    pipe = PaintingPipeline.load(model)
     config = replace(PAINT, max_frames=max_frames, sampler=sampler, sampler_steps=sampler_steps, guidance=guidance,
                      seed=seed, max_output_side=max_side)
-    distance_fn = load_distance(distance, str(lpips_weights))
     with progress_bar(total=max_frames, desc="paint", unit="keyframe") as bar:
         def on_step(step) -> None:
             bar.update(1)
             bar.set_postfix(distance=f"{step.distance:.3f}", mask=f"{step.mask_area:.0%}", label=step.label)
 
-        result = paint(painter, image, config.settings(interval), distance_fn, on_step)
+        result = pipe(picture, on_step=on_step, distance=distance, lpips_weights=str(lpips_weights),
+                      **config.settings(interval))
     written = target.save(result, fps=config.video_fps)
     record = result.record()
     console.print(f"{record['keyframes']} keyframes ({record['stop_reason']}), {record['s_per_keyframe']} s each "

@@ -24,7 +24,10 @@ def synth_command(
     out: Path = typer.Option(Path(SYNTH.out), help="Output folder: one sub-folder per image."),
     size: int = typer.Option(SYNTH.size, min=16, help="Long side of the working canvas in pixels (quality: 512)."),
     strokes: int = typer.Option(SYNTH.strokes, min=1, help="Stroke budget per image (quality: 2000)."),
-    frames: int = typer.Option(SYNTH.frames, min=1, help="Keyframes per process; the last is the finished image."),
+    frames: int = typer.Option(SYNTH.frames, min=1, help="Rendered frames per process (the keyframes with --no-recut); "
+                                                         "the last is the finished image."),
+    recut: bool = typer.Option(bool(SYNTH.keyframe_gap_s), help="Keep a rendered frame as a keyframe only after "
+                                                                "12-34 s of strokes that visibly changed the canvas."),
     layers: int = typer.Option(SYNTH.layers, min=1, help="Depth layers, painted far to near."),
     order: Order = typer.Option(SYNTH.order, help="`layers`: each layer coarse to fine; `passes`: each pass far to "
                                                   "near."),
@@ -46,6 +49,7 @@ def synth_command(
 
     check_output_folder(out, "synth")
     config = replace(SYNTH, input=source, out=str(out), size=size, strokes=strokes, frames=frames, layers=layers,
+                     keyframe_gap_s=SYNTH.keyframe_gap_s if recut else (),
                      order=order, depth_backend=depth_backend, depth_model=depth_model, dataset_split=split,
                      dataset_column=column, limit=limit, workers=workers)
     try:

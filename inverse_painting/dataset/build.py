@@ -75,7 +75,8 @@ def _image(path: Path) -> dict[str, Any]:
 
 def painting_rows(entry: PaintingEntry) -> Iterator[dict[str, Any]]:
     """The dataset rows of one painting, image columns as ``{"bytes", "path": None}``;
-    ``stroke_mask`` is None for steps without exact truth."""
+    ``stroke_mask`` is None for steps without exact truth, ``outstanding_mask`` and
+    ``painted_mask`` for steps annotated before they existed (steps.json version < 3)."""
     doc, root = entry.doc, entry.root
     target = _image(root / doc.target)
     for s in doc.steps:
@@ -84,13 +85,16 @@ def painting_rows(entry: PaintingEntry) -> Iterator[dict[str, Any]]:
             "current": _image(root / s.current), "next": _image(root / s.next),
             "target": target, "dt": float(s.dt), "mask": _image(root / s.mask),
             "stroke_mask": _image(root / s.stroke_mask) if s.stroke_mask else None,
+            "outstanding_mask": _image(root / s.outstanding_mask) if s.outstanding_mask else None,
+            "painted_mask": _image(root / s.painted_mask) if s.painted_mask else None,
             "text": str(s.text), "source_url": str(doc.source_url), "licence": str(doc.licence),
             "origin": entry.origin,
         }
 
 
 def _row_bytes(row: Mapping[str, Any]) -> int:
-    images = sum(len(row[c]["bytes"]) for c in ("current", "next", "mask", "stroke_mask") if row[c])
+    images = sum(len(row[c]["bytes"]) for c in ("current", "next", "mask", "stroke_mask", "outstanding_mask",
+                                                 "painted_mask") if row[c])
     return images + len(row["target"]["bytes"]) // 4
 
 

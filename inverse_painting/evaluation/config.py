@@ -42,10 +42,11 @@ class EvaluateConfig:
     lab_blur_sigma: float = MASKS.lab_blur_sigma
     fid_inception: str = ""  # TorchScript inception-2015-12-05.pt; FID unavailable without it
 
-    def paint_settings(self, interval: float) -> PaintSettings:
-        """How the model paints here (a painting the paint stage has not painted, the real sequence)."""
-        return PaintSettings(interval=interval, max_frames=self.max_frames, sampler_steps=self.sampler_steps,
-                             seed=self.seed)
+    def paint_settings(self, interval: float) -> dict:
+        """How the model paints here (a painting the paint stage has not painted, the real sequence),
+        as ``PaintingPipeline`` takes it; every other loop setting is the pipeline's own."""
+        return {"interval": interval, "max_frames": self.max_frames, "sampler_steps": self.sampler_steps,
+                "seed": self.seed, "distance": self.distance, "lpips_weights": self.lpips_weights or DEFAULT_WEIGHTS}
 
     def mask_settings(self) -> MaskSettings:
         return MaskSettings(backend=self.mask_backend, lpips_weights=self.lpips_weights or DEFAULT_WEIGHTS,

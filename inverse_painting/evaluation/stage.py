@@ -86,13 +86,13 @@ class _Evaluation:
         return {"model": model, **baseline_methods(self.n_frames, interval)}
 
     def paint_live(self, task: PaintingTask, folder: Path, interval: float) -> ProcessSequence:
-        """Paint ``task``'s target here, writing the run to ``folder``."""
-        from ..painting.loop import load_painter, paint
+        """Paint ``task``'s target here (``PaintingPipeline``), writing the run to ``folder``."""
         from ..painting.outputs import write_outputs
+        from ..painting.stage import painter
 
         if self._painter is None:
-            self._painter = load_painter(self.cfg.model)
-        result = paint(self._painter, task.target, self.cfg.paint_settings(interval), self.distance)
+            self._painter = painter(self.cfg.model)
+        result = self._painter(task.target, **self.cfg.paint_settings(interval))
         write_outputs(result, folder, fps=2.0)
         return sequence_from_result(task.painting_id, result)
 

@@ -48,18 +48,23 @@ def make_scheduler(config, sampler: str = "ddim"):
     return SAMPLERS.build(sampler, config)
 
 
-def render_next(model, current, target, mask, tokens, settings: RenderSettings, generator=None):
-    """Sample the next frame (NCHW, [-1, 1]) from torch tensors; returns it and the number of UNet passes."""
+def render_next(model, current, target, mask, tokens, settings: RenderSettings, generator=None, scheduler=None):
+    """Sample the next frame (NCHW, [-1, 1]) from torch tensors; returns it and the number of UNet
+    passes. ``scheduler``: a scheduler to copy (a painting pipeline's own); default the one
+    ``settings.sampler`` names."""
     import torch
 
     with torch.no_grad():
-        return _sample(model, current, target, mask, tokens, settings, generator)
+        return _sample(model, current, target, mask, tokens, settings, generator, scheduler)
 
 
-def _sample(model, current, target, mask, tokens, settings: RenderSettings, generator):
+def _sample(model, current, target, mask, tokens, settings: RenderSettings, generator, scheduler=None):
     import torch
 
-    scheduler = make_scheduler(model.config, settings.sampler)
+    if scheduler is None:
+        scheduler = make_scheduler(model.config, settings.sampler)
+    else:
+        scheduler = type(scheduler).from_config(scheduler.config)  # a fresh copy: set_timesteps mutates it
     scheduler.set_timesteps(settings.steps, device=current.device)
     cur, tgt = model.encode(current), model.encode(target)
     sample = torch.randn(cur.shape, generator=generator, device="cpu", dtype=cur.dtype).to(cur.device)

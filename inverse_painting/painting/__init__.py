@@ -1,5 +1,6 @@
-"""Painting a picture: the autoregressive loop from a white canvas, and its outputs
-(MP4, GIF, frames, contact sheet, time map). Light to import; torch loads on first use."""
+"""Painting a picture: ``PaintingPipeline`` (model + scheduler + optional VAE and LPIPS, with
+the fitted area rule), its loop from a white canvas, and its outputs (MP4, GIF, frames,
+contact sheet, time map). Light to import; torch loads on first use."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ _EXPORTS = {
     "PaintConfig": ".stage",
     "PaintResult": ".loop",
     "PaintStep": ".loop",
-    "paint": ".loop",
-    "paint_file": ".loop",
-    "load_painter": ".loop",
+    "PainterNotFound": ".loop",
+    "PaintingPipeline": ".pipeline",
+    "LpipsComponent": ".pipeline",
+    "AreaRule": ".area",
     "write_outputs": ".outputs",
     "PaintingOutput": ".outputs",
-    "PainterNotFound": ".loop",
     "contact_sheet": ".outputs",
     "time_map_image": ".outputs",
 }

@@ -1,8 +1,9 @@
 """The ``paint`` stage: paint every held-out target of a dataset split with a trained model.
 
 One item per painting; its payload carries content hashes of the target image and of the
-model weights (no paths), so retraining or a changed target repaints it and nothing else is
-redone, and a moved checkout finds its items done.
+painting pipeline (model weights and ``model_index.json``: the area rule), no paths, so
+retraining or a changed target repaints it and nothing else is redone, and a moved checkout
+finds its items done. Every painting goes through ``PaintingPipeline``.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from ..pipeline.progress import item_progress
 from ..records.dataset import load_pairs, split_targets, to_rgb
 from .loop import PaintSettings
 
-WEIGHTS = "diffusion_pytorch_model.safetensors"
 LOOP = PaintSettings()  # the loop's defaults: the one place they are written
 # The loop settings the stage config carries (interval is resolved first: "auto" reads the train split).
-LOOP_KEYS = ("max_frames", "thresholds", "min_mask_area", "max_mask_iou", "stop_lpips", "stop_fallback",
-             "min_change", "patience", "sampler", "sampler_steps", "guidance", "seed", "max_output_side")
+LOOP_KEYS = ("max_frames", "sampler", "sampler_steps", "guidance", "seed", "max_output_side", "stop_outstanding",
+             "stop_lpips", "stop_fallback", "patience", "min_gain", "min_left_gain", "min_visible", "stall_seconds",
+             "detail_tau", "grow", "alpha", "judge_long_side", "finish")
 
 
 @dataclass(frozen=True)
@@ -40,26 +41,32 @@ class PaintConfig(Execution):
     model: str = "models/painter"
     out: str = "data/paint"
     interval: float | Literal["auto"] = "auto"  # seconds per keyframe; auto: median step of the train split
-    max_frames: int = LOOP.max_frames
-    thresholds: tuple[float, ...] = LOOP.thresholds
-    min_mask_area: float = LOOP.min_mask_area
-    max_mask_iou: float = LOOP.max_mask_iou
-    stop_lpips: float = LOOP.stop_lpips
-    stop_fallback: float = LOOP.stop_fallback
-    min_change: float = LOOP.min_change
-    patience: int = LOOP.patience
+    max_frames: int = LOOP.max_frames  # keyframes at most, the finishing one included
     sampler: SamplerName = LOOP.sampler
     sampler_steps: int = LOOP.sampler_steps
     guidance: float = LOOP.guidance
     seed: int = LOOP.seed
     max_output_side: int = LOOP.max_output_side
+    stop_outstanding: float = LOOP.stop_outstanding  # stop: outstanding share of the canvas below this ...
+    stop_lpips: float = LOOP.stop_lpips  # ... or LPIPS to the target below this ...
+    stop_fallback: float = LOOP.stop_fallback  # ... (the stop value with distance: delta-e)
+    patience: int = LOOP.patience  # ... or no progress over patience + 1 keyframes
+    min_gain: float = LOOP.min_gain
+    min_left_gain: float = LOOP.min_left_gain
+    min_visible: float = LOOP.min_visible  # a step that shows less of its paint is merged into the next keyframe
+    stall_seconds: float = LOOP.stall_seconds
+    detail_tau: float = LOOP.detail_tau
+    grow: float = LOOP.grow
+    alpha: float = LOOP.alpha
+    judge_long_side: int = LOOP.judge_long_side
+    finish: bool = LOOP.finish  # the last keyframe is the finished painting
     distance: DistanceName = "lpips"  # of the stop test: lpips | delta-e (the named stand-in)
     lpips_weights: str = DEFAULT_WEIGHTS
     video_fps: float = 2.0
 
-    def settings(self, interval: float) -> PaintSettings:
-        """The loop's settings at ``interval`` seconds per keyframe."""
-        return PaintSettings(interval=interval, **{k: getattr(self, k) for k in LOOP_KEYS})
+    def settings(self, interval: float) -> dict:
+        """The loop's settings at ``interval`` seconds per keyframe, as ``PaintingPipeline`` takes them."""
+        return {"interval": interval, **{k: getattr(self, k) for k in LOOP_KEYS}}
 
 
 @lru_cache(maxsize=4)
@@ -76,14 +83,24 @@ def step_interval(dataset: str, setting: str | float) -> float:
 _split_targets = lru_cache(maxsize=4)(split_targets)
 
 
+def pipeline_sha(model_dir: str) -> str:
+    """Content hash of what a painting is painted with: the model weights and ``model_index.json``."""
+    from .loop import check_painter
+    from .pipeline import MODEL_WEIGHTS
+
+    folder = check_painter(model_dir)
+    return hashlib.sha256((file_sha256(folder / MODEL_WEIGHTS) + file_sha256(folder / "model_index.json")).encode()
+                          ).hexdigest()[:16]
+
+
 def paint_items(dataset: str, split: str, model_dir: str) -> list[Item]:
-    """One item per painting of ``split``: its id, and content hashes of its target and of the model."""
+    """One item per painting of ``split``: its id, and content hashes of its target and of the pipeline."""
     import io
 
     import numpy as np
     from PIL import Image
 
-    model_sha = file_sha256(Path(model_dir) / WEIGHTS)[:16]
+    model_sha = pipeline_sha(model_dir)
     items = []
     for pid, value in _split_targets(dataset, split).items():
         img = np.asarray(Image.open(io.BytesIO(value["bytes"])) if isinstance(value, dict) else value)
@@ -93,37 +110,30 @@ def paint_items(dataset: str, split: str, model_dir: str) -> list[Item]:
 
 
 @lru_cache(maxsize=1)
-def _painter(model_dir: str, model_sha: str):
-    from .loop import load_painter
+def painter(model_dir: str, model_sha: str = ""):
+    """The painting pipeline in ``model_dir`` (one load per process and pipeline hash)."""
+    from .pipeline import PaintingPipeline
 
-    return load_painter(model_dir)
-
-
-@lru_cache(maxsize=1)
-def _distance(kind: str, lpips_weights: str):
-    from ..perceptual.distance import load_distance
-
-    return load_distance(kind, lpips_weights or DEFAULT_WEIGHTS)
+    return PaintingPipeline.load(model_dir)
 
 
 def paint_item(item: Item, ctx: ItemContext) -> ItemResult:
     """Executor function for the ``paint`` stage."""
-    from .loop import paint
     from .outputs import write_outputs
 
     cfg: PaintConfig = ctx.config
     settings = cfg.settings(step_interval(cfg.dataset, cfg.interval))
-    model = _painter(cfg.model, item.payload["model_sha"])
+    pipe = painter(cfg.model, item.payload["model_sha"])
     target = to_rgb(_split_targets(cfg.dataset, cfg.split)[item.payload["painting_id"]])
-    with item_progress(settings.max_frames, f"paint {item.id}", "keyframe") as bar:
+    with item_progress(settings["max_frames"], f"paint {item.id}", "keyframe") as bar:
         def on_step(step) -> None:
             bar.update(1)
             bar.set_postfix(distance=f"{step.distance:.3f}", refresh=False)
 
-        result = paint(model, target, settings, _distance(cfg.distance, cfg.lpips_weights), on_step)
+        result = pipe(target, on_step=on_step, distance=cfg.distance, lpips_weights=cfg.lpips_weights, **settings)
     with atomic_dir(ctx.out_dir / item.id) as tmp:
         write_outputs(result, tmp, fps=cfg.video_fps)
     record = result.record()
     return ItemResult.ok([item.id], keyframes=record["keyframes"], stop_reason=record["stop_reason"],
-                         s_per_keyframe=record["s_per_keyframe"], unet_passes=record["unet_passes"],
-                         distance=record["distance"])
+                         stopped=record["stopped"], s_per_keyframe=record["s_per_keyframe"],
+                         unet_passes=record["unet_passes"], distance=record["distance"])

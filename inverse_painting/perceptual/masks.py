@@ -92,6 +92,15 @@ class DifferenceMasker:
         return np.where(self.distance_maps(after, before) > self.threshold, 255, 0).astype(np.uint8)
 
 
+def fit_long_side(image: np.ndarray, long_side: int) -> np.ndarray:
+    """``image`` area-resized so its long side is ``long_side`` (unchanged when it already is):
+    the size at which the evaluation (and the painter) judges a canvas."""
+    h, w = image.shape[:2]
+    s = long_side / max(h, w)
+    size = (max(1, int(round(w * s))), max(1, int(round(h * s))))
+    return image if size == (w, h) else cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
 def downsample_mask(mask: np.ndarray, long_side: int) -> np.ndarray:
     """A smaller 0/255 mask: area-averaged, a pixel is set when at least half of it changed."""
     h, w = mask.shape

@@ -21,7 +21,7 @@ from ..pipeline.errors import NoItems
 
 CONFIGS = ("real", "synthetic")
 SPLITS = ("train", "validation", "test")
-IMAGE_COLUMNS = ("current", "next", "target", "mask", "stroke_mask")
+IMAGE_COLUMNS = ("current", "next", "target", "mask", "stroke_mask", "outstanding_mask", "painted_mask")
 
 
 def features():
@@ -31,7 +31,8 @@ def features():
     return hfd.Features({
         "painting_id": hfd.Value("string"), "step": hfd.Value("int32"),
         "current": hfd.Image(), "next": hfd.Image(), "target": hfd.Image(),
-        "dt": hfd.Value("float32"), "mask": hfd.Image(), "stroke_mask": hfd.Image(), "text": hfd.Value("string"),
+        "dt": hfd.Value("float32"), "mask": hfd.Image(), "stroke_mask": hfd.Image(),
+        "outstanding_mask": hfd.Image(), "painted_mask": hfd.Image(), "text": hfd.Value("string"),
         "source_url": hfd.Value("string"), "licence": hfd.Value("string"), "origin": hfd.Value("string"),
     })
 

@@ -12,7 +12,7 @@ from .io import read_json, write_json
 
 STEPS_NAME = "steps.json"
 BLANK_NAME = "blank.png"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: outstanding and painted masks per step
 
 
 @dataclass
@@ -40,11 +40,18 @@ class StepRecord:
     stroke_fraction: float | None = None
     truth: dict[str, Any] | None = None  # exact truth: layer, regions, description, strokes
     class_fractions: dict[str, float] = field(default_factory=dict)  # labeller: share of the mask per class
+    outstanding_mask: str | None = None  # D(target, current, alpha), 0/255 PNG: what was still to paint
+    outstanding_fraction: float | None = None  # its share of the canvas (at the size it was made)
+    painted_mask: str | None = None  # 0/255 PNG: the pixels the step visibly painted
+    painted_fraction: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"step": self.step, "current": self.current, "next": self.next, "t": self.t,
                              "dt": self.dt, "dt_estimated": self.dt_estimated, "mask": self.mask,
                              "mask_variants": self.mask_variants, "changed_fraction": self.changed_fraction}
+        if self.outstanding_mask is not None:
+            d.update({"outstanding_mask": self.outstanding_mask, "outstanding_fraction": self.outstanding_fraction,
+                      "painted_mask": self.painted_mask, "painted_fraction": self.painted_fraction})
         if self.exact_truth:
             d.update({"exact_truth": True, "stroke_mask": self.stroke_mask,
                       "stroke_mask_variants": self.stroke_mask_variants, "stroke_fraction": self.stroke_fraction,
@@ -60,7 +67,8 @@ class StepRecord:
                    d["mask"], dict(d.get("mask_variants") or {}), d.get("changed_fraction", 0.0), str(d["text"]),
                    str(d.get("text_source", "")), bool(d.get("exact_truth", False)), d.get("stroke_mask"),
                    dict(d.get("stroke_mask_variants") or {}), d.get("stroke_fraction"), d.get("truth"),
-                   dict(d.get("class_fractions") or {}))
+                   dict(d.get("class_fractions") or {}), d.get("outstanding_mask"), d.get("outstanding_fraction"),
+                   d.get("painted_mask"), d.get("painted_fraction"))
 
 
 @dataclass

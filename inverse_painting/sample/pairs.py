@@ -1,7 +1,8 @@
 """A small pairs dataset in the published schema, made from the sample world's exact states.
 
 For tests, benchmarks and quick trials that must not wait for the ingestion and annotation
-stages: keyframes at random stroke counts, masks from exact pixel differences, labels from
+stages: keyframes at random stroke counts, masks from exact pixel differences (the outstanding
+mask too: pixels more than 24 levels from the target, a stand-in for the LPIPS one), labels from
 the sample world's layer names, saved as Hub-layout parquet shards that ``load_pairs`` and
 ``datasets.load_dataset(folder)`` both read.
 """
@@ -45,11 +46,13 @@ def sample_painting_rows(seed: int, steps: int = 8, size: tuple[int, int] = (128
     for k in range(steps):
         before, after = states[k], states[k + 1]
         mask = (np.abs(after.astype(np.int16) - before).max(axis=2) > 0).astype(np.uint8) * 255
+        left = (np.abs(target.astype(np.int16) - before).max(axis=2) > 24).astype(np.uint8) * 255
         painted = Counter(layer_of[counts[k]:counts[k + 1]]).most_common(1)[0][0]
         rows.append({
             "painting_id": f"sample-landscape-{seed:04d}", "step": k, "current": _png(before), "next": _png(after),
             "target": _png(target), "dt": float((counts[k + 1] - counts[k]) * SECONDS_PER_STROKE),
-            "mask": _png(mask), "stroke_mask": None, "text": land.layers[painted].name,
+            "mask": _png(mask), "stroke_mask": None, "outstanding_mask": _png(left), "painted_mask": _png(mask),
+            "text": land.layers[painted].name,
             "source_url": f"sample://landscape/{seed}",
             "licence": "CC0-1.0", "origin": "real",
         })

@@ -49,8 +49,13 @@ class SynthConfig(Execution):
     lpips_model: str = ""  # folder with LPIPS weights (inverse_painting.perceptual)
     group_by_region: bool = True  # within a pass, paint one colour region after another
     region_clusters: int = 6
-    frames: int = 24  # keyframes of the process (the last is the finished image)
+    frames: int = 96  # keyframes of the process (the last is the finished image); rendered frames when re-cut
     seconds_per_stroke: float = 0.5  # synthetic time of an average stroke
+    # Re-cut (recut.py): keep a rendered frame once a random gap of stroke time in this range
+    # (seconds) has passed and it visibly changed the canvas; () keeps every rendered frame.
+    keyframe_gap_s: tuple[float, ...] = (12.0, 34.0)  # mean 23 s: the paper's mean keyframe interval
+    min_visible_change: float = 0.004  # share of the canvas a re-cut keyframe changes at least
+    recolour_share: float = 0.0  # share of images recoloured first (hue, saturation, contrast; seeded per item)
     depth_backend: Literal["prior", "depth-anything"] = "prior"  # prior: offline; depth-anything: a model
     depth_model: str = DEFAULT_DEPTH_MODEL  # Hub id or local folder (depth-anything)
     threads: int = 1  # torch threads while decomposing: the tensors are small, more threads mostly wait
@@ -65,6 +70,9 @@ class SynthConfig(Execution):
             raise ValueError("pass_widths, pass_shares and steps need one entry per pass")
         if self.order not in ("layers", "passes"):
             raise ValueError(f"order must be 'layers' or 'passes', not {self.order!r}")
+        object.__setattr__(self, "keyframe_gap_s", tuple(float(x) for x in self.keyframe_gap_s))
+        if self.keyframe_gap_s and (len(self.keyframe_gap_s) != 2 or not 0 <= self.keyframe_gap_s[0] <= self.keyframe_gap_s[1]):
+            raise ValueError(f"keyframe_gap_s must be () or [low, high] seconds, not {list(self.keyframe_gap_s)}")
         if self.size < 16 or self.strokes < 1 or self.frames < 1 or self.layers < 1:
             raise ValueError("size >= 16, strokes >= 1, frames >= 1 and layers >= 1 are required")
 

@@ -9,6 +9,7 @@ also gets its layering scored (``ground_truth_spearman`` in ``synth.json``).
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import cv2
@@ -22,6 +23,7 @@ from .evaluate import order_depth_spearman
 from .inputs import Picture
 from .outputs import write_painting
 from .process import PaintingProcess, render_process
+from .recut import recut
 from .sources import image_source
 
 INFO_KEYS = ("psnr", "strokes", "keyframes", "depth_spearman", "ground_truth_spearman")
@@ -49,14 +51,38 @@ def _stats(item_id: str, cfg: SynthConfig, dec: Decomposition, proc: PaintingPro
     return stats
 
 
+def recolour(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A colour variant of ``image`` (hue shift, saturation and contrast change): targets beyond
+    a source's own palette."""
+    hsv = cv2.cvtColor(image, cv2.COLOR_RGB2HSV).astype(np.float32)
+    hsv[..., 0] = (hsv[..., 0] + rng.uniform(-18, 18)) % 180
+    hsv[..., 1] = np.clip(hsv[..., 1] * rng.uniform(0.7, 1.4), 0, 255)
+    out = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB).astype(np.float32)
+    out = (out - out.mean()) * rng.uniform(0.85, 1.2) + out.mean()
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _item_seed(item_id: str, seed: int) -> int:
+    return int(hashlib.sha256(f"{seed}:{item_id}".encode()).hexdigest()[:8], 16)
+
+
+def _work_image(item: Item, cfg: SynthConfig, picture: Picture) -> np.ndarray:
+    """The working canvas of an item, recoloured for a seeded ``recolour_share`` of the items."""
+    work = working_image(picture.image, cfg.size)
+    rng = np.random.default_rng(_item_seed(item.id, cfg.seed))
+    return recolour(work, rng) if rng.random() < cfg.recolour_share else work
+
+
 def synth_item(item: Item, ctx: ItemContext) -> ItemResult:
-    """Executor function: decompose one image, render its process, write it all."""
+    """Executor function: decompose one image, render its process (re-cut when asked), write it all."""
     cfg: SynthConfig = ctx.config
     picture = image_source(cfg).load(item, cfg.size)
-    work = working_image(picture.image, cfg.size)
+    work = _work_image(item, cfg, picture)
     depth = load_depth_backend(cfg.depth_backend, cfg.depth_model).predict([work])[0]
     dec = decompose(work, depth, cfg)
     proc = render_process(dec, cfg.frames, cfg.seconds_per_stroke, threads=cfg.threads)
+    if cfg.keyframe_gap_s:
+        proc = recut(proc, cfg.keyframe_gap_s, _item_seed(item.id, cfg.seed), cfg.min_visible_change)
     stats = _stats(item.id, cfg, dec, proc, picture)
     with atomic_dir(ctx.out_dir / item.id) as tmp:
         files = write_painting(tmp, item.id, dec, proc, picture.provenance, stats, video_fps=cfg.video_fps,

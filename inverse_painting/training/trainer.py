@@ -54,7 +54,11 @@ def _draw(data: PairsData, cfg: TrainConfig, model, scheduler, step: int, proces
 
     g = _step_generator(cfg.seed, step, process)
     n = cfg.batch_size
-    idx = torch.randint(len(data), (n,), generator=g).numpy()
+    weights = data.draw_weights(cfg.config_weights)
+    if weights is None:
+        idx = torch.randint(len(data), (n,), generator=g).numpy()
+    else:
+        idx = torch.multinomial(torch.from_numpy(weights), n, replacement=True, generator=g).numpy()
     flip = (torch.rand(n, generator=g) < 0.5).numpy() if cfg.flip else None
     batch = data.batch(idx, model.label_index, flip)
     batch["drop"] = torch.rand(n, generator=g) < cfg.cond_dropout
@@ -150,7 +154,7 @@ class _Training:
     def step(self, step: int) -> tuple[dict[str, float], float]:
         """One optimisation step; its losses and learning rate."""
         cfg, accelerator = self.cfg, self.accelerator
-        lr = cfg.lr * min(1.0, (step + 1) / max(1, cfg.warmup_steps))
+        lr = cfg.learning_rate(step)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         batch = {k: v.to(accelerator.device) for k, v in
@@ -201,10 +205,13 @@ class _Training:
         return final
 
     def finish(self, final: dict[str, float], validation: dict[str, float], seconds: float) -> None:
-        """Save the model and ``training.json``; close the dvclive run."""
+        """Save the painting pipeline (model, scheduler, LPIPS, the fitted area rule) and
+        ``training.json``; close the dvclive run."""
         if self.main:
+            from .export import save_pipeline
+
             core = self.core
-            core.save_pretrained(self.out)
+            rule, stats = save_pipeline(self.out, core, self.train_data, self.cfg)
             plain_modes(self.out)  # safetensors writes private 0600 files
             summary = {"steps": self.cfg.steps, "resumed_from": self.start_step, "seconds": round(seconds, 2),
                        "train_pairs": len(self.train_data),
@@ -212,7 +219,8 @@ class _Training:
                        "vocabulary": core.vocabulary, "config_hash": self.digest,
                        "parameters": sum(p.numel() for p in core.parameters()),
                        "final": {k: round(v, 5) for k, v in final.items()},
-                       "validation": {k: round(v, 5) for k, v in validation.items()}, "history": self.history}
+                       "validation": {k: round(v, 5) for k, v in validation.items()}, "history": self.history,
+                       "area_rule": rule.to_dict(), "data": stats}
             atomic_write_json(self.out / "training.json", summary)
             if self.live is not None:
                 self.live.summary.update({"seconds": round(seconds, 2)})
