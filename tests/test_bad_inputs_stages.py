@@ -23,8 +23,11 @@ from typer.testing import CliRunner
 
 from inverse_painting.annotate.annotate import annotate_item, sequence_items
 from inverse_painting.annotate.config import AnnotateConfig
+from inverse_painting.canvas.person import PersonShotConfig
 from inverse_painting.canvas.stage import CanvasConfig, canvas_item, frames_items
+from inverse_painting.clean.fused import FusedOccluderConfig
 from inverse_painting.clean.stage import CleanConfig, canvas_items, clean_item
+from inverse_painting.mediapipe_models.settings import MediaPipeSettings
 from inverse_painting.pipeline.atomic import OWNER_FILE
 from inverse_painting.cli import app
 from inverse_painting.config import replace
@@ -37,8 +40,9 @@ from inverse_painting.sample import generate_still
 from inverse_painting.sample.scene import FRAME_SIZE, SKIN_TONES, make_background, title_card
 
 REPO = Path(__file__).resolve().parent.parent
-CANVAS = CanvasConfig(backend="classical", width=256, margin=0.15, motion_threshold=0.006)
-CLEAN = CleanConfig(backend="classical", analysis_width=160, min_occluder_fraction=0.0005, occluded="drop")
+CANVAS = CanvasConfig(backend="classical", width=256, margin=0.15, person=PersonShotConfig(enabled=False))
+CLEAN = CleanConfig(backend="fused", analysis_width=160, min_occluder_fraction=0.0005, occluded="drop",
+                    fused=FusedOccluderConfig(mediapipe=MediaPipeSettings(enabled=False)))
 ANNOTATE = AnnotateConfig(masks=MaskSettings(backend="lab"), label_backend="classical", mask_sizes=(16,))
 SYNTH = dict(size=48, strokes=24, steps=(3, 3, 2, 2), frames=4, layers=2, gif=False, video_fps=4.0)
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
@@ -119,7 +123,8 @@ def studio(tmp_path_factory):
         stage("frames", fetched_items(raw), frames_item, root / "frames", FramesConfig(raw=str(raw)))
         canvas_config = replace(CANVAS, frames=str(root / "frames"), out=str(root / "canvas"))
         canvas = stage("canvas", frames_items(canvas_config.frames), canvas_item, canvas_config.out, canvas_config)
-        clean_config = replace(CLEAN, canvas=str(root / "canvas"), out=str(root / "keyframes"))
+        clean_config = replace(CLEAN, canvas=str(root / "canvas"), frames=str(root / "frames"),
+                               out=str(root / "keyframes"))
         clean = stage("clean", canvas_items(clean_config.canvas), clean_item, clean_config.out, clean_config)
     return {"root": root, "fetch": fetch, "canvas": rows_by_id(canvas), "clean": rows_by_id(clean)}
 

@@ -25,6 +25,11 @@ def digest_tree(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file() and not p.name.startswith("ledger.jsonl")}
 
 
+def done(markers: Path) -> list[str]:
+    """Items whose marker is written (a marker still being written is a hidden temporary file)."""
+    return sorted(p.stem for p in markers.glob("*.json") if not p.name.startswith("."))
+
+
 def start_stage(project: Path, stage: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "INVERSE_PAINTING_PARAMS": str(project / "params.yaml")}
     return subprocess.Popen([sys.executable, "-m", f"pipelines.{stage}"], cwd=project, env=env,
@@ -48,11 +53,11 @@ def test_fetch_killed_mid_run_resumes_to_identical_outputs(tmp_path):
     proc = start_stage(killed, "fetch")
     markers = killed / "data/raw/_markers"
     deadline = time.time() + 240
-    while time.time() < deadline and len(list(markers.glob("*.json"))) < 2:
+    while time.time() < deadline and len(done(markers)) < 2:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    finished = sorted(p.stem for p in markers.glob("*.json"))
+    finished = done(markers)
     assert 2 <= len(finished) < 4, finished
     assert start_stage(killed, "fetch").wait(timeout=300) == 0
 

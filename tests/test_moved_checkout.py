@@ -8,8 +8,11 @@ import shutil
 
 from inverse_painting.annotate.annotate import annotate_item, annotate_items
 from inverse_painting.annotate.config import AnnotateConfig
+from inverse_painting.canvas.person import PersonShotConfig
 from inverse_painting.canvas.stage import CanvasConfig, canvas_item, frames_items
+from inverse_painting.clean.fused import FusedOccluderConfig
 from inverse_painting.clean.stage import CleanConfig, canvas_items, clean_item
+from inverse_painting.mediapipe_models.settings import MediaPipeSettings
 from inverse_painting.ingest.fetch import FetchConfig, fetch_item, fetch_items
 from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
 from inverse_painting.ingest.sources import load_manifest
@@ -29,8 +32,9 @@ def _stages():
     """Run every per-item stage in the current folder; return their reports."""
     fetch = FetchConfig(sources="sources.yaml", out="raw", workers=1)
     frames = FramesConfig(raw="raw", out="frames", rate=0.5, workers=1)
-    canvas = CanvasConfig(frames="frames", out="canvas", width=128, workers=1)
-    clean = CleanConfig(canvas="canvas", out="keyframes", analysis_width=96, workers=1)
+    canvas = CanvasConfig(frames="frames", out="canvas", width=128, workers=1, person=PersonShotConfig(enabled=False))
+    clean = CleanConfig(canvas="canvas", frames="frames", out="keyframes", analysis_width=96, workers=1,
+                        fused=FusedOccluderConfig(mediapipe=MediaPipeSettings(enabled=False)))
     synth = SynthConfig(input="images", out="synth", size=32, strokes=12, steps=(2, 2, 1, 1), frames=3, layers=2,
                         gif=False, workers=1)
     annotate = AnnotateConfig(keyframes="keyframes", synth="synth", out="annotations",

@@ -1,19 +1,28 @@
-"""Canvas: find the painting in each sampled frame, keep it consistent per camera segment,
-and rectify it to an upright image of the canvas's aspect ratio.
+"""Canvas: find the painting in each sampled frame of a video, from whatever cue the footage gives.
 
-Backends (``classical``, ``grounding-dino``) share one interface (:class:`CanvasDetector`) and
-are built by name from :data:`CANVAS_DETECTORS`, each from its own settings; ``transformers``
-is imported only when the Grounding DINO model is loaded.
+Camera segments come from SIFT homographies (a cut starts a new one); per segment the
+canvas is found seen whole (``classical`` edges, or ``grounding-dino`` boxes on a few
+frames per segment), else as a partial view bounded by straight lines, else as a close-up
+registered to a shot that shows an edge; talking heads and regions too small are no canvas,
+never a guessed quad. Segments registered to each other by features on the canvas share one
+rectified plane. Whole-canvas detectors are built by name from :data:`CANVAS_DETECTORS`,
+confirmations from :data:`CANVAS_CONFIRMERS`; ``transformers`` is imported only when a
+Grounding DINO model is loaded.
 """
 
+from .cues import CuesConfig, FrameCanvas
 from .detect import CanvasDetector, ClassicalCanvasConfig, ClassicalCanvasDetector, Detection
-from .detectors import CANVAS_DETECTORS
-from .geometry import quad_aspect, quad_iou, rectified_size, rectify
-from .grounding_dino import GroundingDinoCanvasConfig, GroundingDinoCanvasDetector
-from .track import CanvasTrack, TrackConfig, track_canvas
+from .detectors import CANVAS_CONFIRMERS, CANVAS_DETECTORS
+from .finder import CanvasFinder, CanvasResult, SegmentCue
+from .geometry import quad_aspect, quad_iou, rectified_size, rectify, visible_polygon
+from .grounding_dino import GroundingDinoCanvasConfig, GroundingDinoCanvasDetector, GroundingDinoConfirm
+from .person import PersonShotConfig
+from .planes import Plane, canvas_planes
+from .segments import SegmentsConfig
 
 __all__ = [
-    "CANVAS_DETECTORS", "CanvasDetector", "CanvasTrack", "ClassicalCanvasConfig", "ClassicalCanvasDetector",
-    "Detection", "GroundingDinoCanvasConfig", "GroundingDinoCanvasDetector", "TrackConfig", "quad_aspect",
-    "quad_iou", "rectified_size", "rectify", "track_canvas",
+    "CANVAS_CONFIRMERS", "CANVAS_DETECTORS", "CanvasDetector", "CanvasFinder", "CanvasResult", "ClassicalCanvasConfig",
+    "ClassicalCanvasDetector", "CuesConfig", "Detection", "FrameCanvas", "GroundingDinoCanvasConfig",
+    "GroundingDinoCanvasDetector", "GroundingDinoConfirm", "PersonShotConfig", "Plane", "SegmentCue",
+    "SegmentsConfig", "canvas_planes", "quad_aspect", "quad_iou", "rectified_size", "rectify", "visible_polygon",
 ]

@@ -54,7 +54,7 @@ def refine_quad(grads, quad: np.ndarray, search: float = 10.0, min_edge: float =
         lines = []
         for i in range(4):
             p0, p1 = q[i], q[(i + 1) % 4]
-            lines.append(_fit_side(grads, p0, p1, max(search / 2**it, 1.5), min_edge))
+            lines.append(fit_side(grads, p0, p1, max(search / 2**it, 1.5), min_edge))
         new = np.array([_intersect(lines[i - 1], lines[i]) for i in range(4)])
         if not np.all(np.isfinite(new)) or not is_convex(new) or quad_area(new) < 0.5 * quad_area(q):
             break
@@ -62,7 +62,7 @@ def refine_quad(grads, quad: np.ndarray, search: float = 10.0, min_edge: float =
     return q
 
 
-def _fit_side(grads, p0, p1, search, min_edge):
+def fit_side(grads, p0, p1, search, min_edge):
     """(point, direction) of the best line near side p0->p1."""
     direction = (p1 - p0) / max(np.linalg.norm(p1 - p0), 1e-9)
     prof = _side_profiles(grads, p0, p1, search)
@@ -108,13 +108,32 @@ def _intersect(a, b) -> np.ndarray:
     return p + t * r
 
 
-def edge_support(grads, quad: np.ndarray, min_edge: float = 60.0, tolerance: float = 1.5) -> float:
-    """How much of the quad's outline lies on a strong edge: 0..1 (mean and weakest side)."""
+def edge_support(grads, quad: np.ndarray, min_edge: float = 60.0, tolerance: float = 1.5,
+                 sides: tuple[int, ...] = (0, 1, 2, 3)) -> float:
+    """How much of the quad's outline (of the given ``sides``: 0 top, 1 right, 2 bottom, 3 left) lies on
+    a strong edge: 0..1 (mean and weakest side)."""
     q = np.asarray(quad, np.float64)
     fractions = []
-    for i in range(4):
+    for i in sides:
         prof = _side_profiles(grads, q[i], q[(i + 1) % 4], tolerance)
         if prof is None:
             return 0.0
         fractions.append(float((prof[3].max(1) >= min_edge).mean()))
-    return 0.5 * float(np.mean(fractions)) + 0.5 * min(fractions)
+    return 0.5 * float(np.mean(fractions)) + 0.5 * min(fractions) if fractions else 0.0
+
+
+def continuing_sides(grads, quad: np.ndarray, reach: float = 0.15, min_edge: float = 60.0,
+                     min_share: float = 0.6) -> int:
+    """How many sides run on as the same straight edge beyond both their corners (over ``reach`` of
+    their length): a table edge or a shelf does, a canvas side turns at its corners."""
+    q = np.asarray(quad, np.float64)
+    count = 0
+    for i in range(4):
+        a, b = q[i], q[(i + 1) % 4]
+        d = (b - a) * reach
+        shares = []
+        for p0, p1 in ((b + 0.1 * d, b + d), (a - 0.1 * d, a - d)):
+            prof = _side_profiles(grads, p0, p1, 1.5)
+            shares.append(0.0 if prof is None else float((prof[3].max(1) >= min_edge).mean()))
+        count += min(shares) >= min_share
+    return count

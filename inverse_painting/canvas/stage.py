@@ -1,15 +1,19 @@
-"""The ``canvas`` stage: sampled frames -> per-frame quads + rectified canvas frames.
+"""The ``canvas`` stage: sampled frames -> per-frame canvas (or none, with the reason) + rectified frames.
 
 Writes ``<out>/<id>/rectified/<k>.png`` and the :class:`~inverse_painting.records.CanvasIndex`
-(``canvas.json``): each frame's canvas warped upright to ``width`` x (width / aspect) with a
-``margin`` of surroundings on every side (the clean stage looks there for arms and brushes
-coming in from outside). Items name their frames folder relative to ``frames`` and carry the
-content hash of its ``frames.json``, so a copied checkout finds its items done.
+(``canvas.json``): camera segments with the cue that decided each, the canvas planes
+(segments registered to each other share one), and per frame its quad, cue, seen sides and
+the homography into its plane. Each frame is warped into its plane with a ``margin`` of
+surroundings on every side (the clean stage looks there for arms and brushes coming in).
+Items name their frames folder relative to ``frames`` and carry the content hash of its
+``frames.json``, so a copied checkout finds its items done.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Literal
 
@@ -19,29 +23,42 @@ from ..config import Execution
 from ..media.images import read_image, write_image
 from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir
 from ..pipeline.hashing import file_sha256
-from ..records import CANVAS_NAME, FRAMES_NAME, NO_CANVAS, CanvasFrameRow, CanvasIndex, CanvasSegment, FrameIndex
+from ..records import (CANVAS_NAME, FRAMES_NAME, NO_CANVAS, CanvasFrameRow, CanvasIndex, CanvasPlane, CanvasSegment,
+                       FrameIndex)
+from .cues import CuesConfig
 from .detect import ClassicalCanvasConfig
-from .detectors import CANVAS_DETECTORS
-from .geometry import rectified_size, rectify
+from .detectors import CANVAS_CONFIRMERS, CANVAS_DETECTORS
+from .finder import CanvasFinder, CanvasResult
+from .geometry import warp_to_plane
 from .grounding_dino import GroundingDinoCanvasConfig
-from .track import CanvasTrack, TrackConfig, track_canvas
+from .person import PersonShotConfig, PersonShots
+from .planes import Plane, canvas_planes
+from .segments import SegmentsConfig
 
 
 @dataclass(frozen=True)
 class CanvasConfig(Execution):
     frames: str = "data/frames"  # the frames outputs
     out: str = "data/canvas"
-    backend: Literal["classical", "grounding-dino"] = "classical"  # canvas detector (its settings: below)
+    backend: Literal["classical", "grounding-dino"] = "classical"  # finds a canvas seen whole (settings: below)
     classical: ClassicalCanvasConfig = field(default_factory=ClassicalCanvasConfig)
     grounding_dino: GroundingDinoCanvasConfig = field(default_factory=GroundingDinoCanvasConfig)
-    motion_threshold: float = 0.006  # camera moved: frame corners shift by more than this share of the width
-    batch_size: int = 4  # frames per detector call
+    confirm: Literal["none", "grounding-dino"] = "none"  # a second opinion on partial views
+    segments: SegmentsConfig = field(default_factory=SegmentsConfig)
+    cues: CuesConfig = field(default_factory=CuesConfig)
+    person: PersonShotConfig = field(default_factory=PersonShotConfig)
     width: int = 512  # rectified canvas width; height from the canvas aspect ratio
     margin: float = 0.15  # surroundings kept around the rectified canvas (share of width)
 
     def detector_settings(self) -> Any:
         """The chosen detector's own settings (the section named like it)."""
         return getattr(self, self.backend.replace("-", "_"))
+
+    def finder(self) -> CanvasFinder:
+        """The detector, person-shot test and confirmation these settings name, in one finder."""
+        detector = CANVAS_DETECTORS.build(self.backend, self.detector_settings())
+        confirm = None if self.confirm == "none" else CANVAS_CONFIRMERS.build(self.confirm, self.grounding_dino)
+        return CanvasFinder(detector, self.segments, self.cues, PersonShots.build(self.person), confirm)
 
 
 def frames_items(frames_dir: str | Path) -> list[Item]:
@@ -59,45 +76,59 @@ def canvas_item(item: Item, ctx: ItemContext) -> ItemResult:
     frames_dir = Path(cfg.frames) / item.payload["frames"]
     index = FrameIndex.read(frames_dir)
 
+    @lru_cache(maxsize=12)  # the finder comes back to a segment's frames a few times
     def load(pos: int) -> np.ndarray:
         return read_image(frames_dir / index.frames[pos].file)
 
-    detector = CANVAS_DETECTORS.build(cfg.backend, cfg.detector_settings())
-    tracking = TrackConfig(motion_threshold=cfg.motion_threshold, detect_batch=cfg.batch_size)
-    track = track_canvas(load, len(index.frames), detector, tracking)
-    aspect = track.aspect()
-    if aspect is None:
+    result = cfg.finder().find(load, len(index.frames))
+    cues = [i.cue for i in result.info]
+    if all(f.quad is None for f in result.frames):
+        reasons = Counter(f.reason or NO_CANVAS for f in result.frames)
         return ItemResult.skipped("no_canvas", f"{NO_CANVAS} in any of {len(index.frames)} frames",
-                                  frames=len(index.frames))
-    size = rectified_size(aspect, cfg.width)
-    margin = int(round(cfg.margin * size[0]))
-    record = CanvasIndex(item.id, cfg.backend, size[0], size[1], margin,
-                         [margin, margin, margin + size[0], margin + size[1]], round(aspect, 5),
-                         list(track.frame_size), _segments(index, track), index.source)
+                                  frames=len(index.frames), reasons=dict(reasons), cue_per_segment=cues)
+    planes, owner, to_plane = canvas_planes(result, cfg.width, cfg.margin)
+    record = CanvasIndex(item.id, cfg.backend, list(result.size), item.payload["sha256"],
+                         _segments(index, result, owner), [_plane_row(p) for p in planes], index.source)
     with atomic_dir(ctx.out_dir / item.id) as tmp:
-        record.frames = _rectify_frames(index, track, load, tmp, size, margin)
+        record.frames = _rectify_frames(index, result, planes, owner, to_plane, load, tmp)
         record.write(tmp)
     return ItemResult.ok([f"{item.id}/{CANVAS_NAME}"], frames=len(index.frames),
                          with_canvas=len(record.with_canvas()), segments=len(record.segments),
-                         width=size[0], height=size[1])
+                         canvas_frames=len(planes), registered=sum(len(p.links) for p in planes),
+                         segments_by_cue=dict(sorted(Counter(cues).items())), cue_per_segment=cues)
 
 
-def _segments(index: FrameIndex, track: CanvasTrack) -> list[CanvasSegment]:
+def _segments(index: FrameIndex, result: CanvasResult, owner: list[int | None]) -> list[CanvasSegment]:
     rows = index.frames
-    return [CanvasSegment(s.segment, rows[s.first].t, rows[s.last].t, s.last - s.first + 1, s.source, s.detections,
-                          round(s.score, 4)) for s in track.segments]
-
-
-def _rectify_frames(index: FrameIndex, track: CanvasTrack, load: Callable[[int], np.ndarray], folder: Path,
-                    size: tuple[int, int], margin: int) -> list[CanvasFrameRow]:
-    """Write every frame's rectified canvas into ``folder``; one row per sampled frame."""
     out = []
-    for row, frame in zip(index.frames, track.frames):
-        quad, name, reason = None, None, NO_CANVAS
-        if frame.quad is not None:
-            name, reason = f"rectified/{row.k:06d}.png", ""
-            write_image(folder / name, rectify(load(frame.position), frame.quad, size, margin))
-            quad = np.round(frame.quad, 3).tolist()
-        out.append(CanvasFrameRow(row.k, row.t, row.index, row.file, frame.segment, frame.moving, frame.detected,
-                                  round(frame.score, 4), quad, name, reason))
+    for i in result.info:
+        planes = [owner[k] for k in i.members if owner[k] is not None]
+        out.append(CanvasSegment(i.segment, rows[i.members[0]].t, rows[i.members[-1]].t, len(i.members), i.cue,
+                                 planes[0] if planes else None, i.detections, round(i.score, 4)))
+    return out
+
+
+def _plane_row(p: Plane) -> CanvasPlane:
+    w, h, m = p.size[0], p.size[1], p.margin
+    return CanvasPlane(p.canvas_frame, list(p.segments), p.whole, w, h, m, [m, m, m + w, m + h], p.aspect,
+                       [list(link) for link in p.links])
+
+
+def _rectify_frames(index: FrameIndex, result: CanvasResult, planes: list[Plane], owner: list[int | None],
+                    to_plane: list[np.ndarray | None], load: Callable[[int], np.ndarray], folder: Path
+                    ) -> list[CanvasFrameRow]:
+    """Write every frame with a canvas into its plane (``folder/rectified``); one row per sampled frame."""
+    out = []
+    for k, (row, frame) in enumerate(zip(index.frames, result.frames)):
+        quad = H = name = None
+        if owner[k] is not None:
+            plane = planes[owner[k]]
+            name = f"rectified/{row.k:06d}.png"
+            write_image(folder / name, warp_to_plane(load(k), to_plane[k], plane.size, plane.margin))
+            quad, H = np.round(frame.quad, 3).tolist(), np.round(to_plane[k], 9).tolist()
+        reason = "" if name else (frame.reason or NO_CANVAS)
+        out.append(CanvasFrameRow(row.k, row.t, row.index, row.file, frame.segment, owner[k], frame.cue,
+                                  [bool(s) for s in frame.seen], [round(float(v), 4) for v in frame.side_scores],
+                                  frame.detected, round(frame.score, 4), quad, H,
+                                  name, reason))
     return out

@@ -1,4 +1,6 @@
-"""Occluder detection on rectified canvas frames (with a margin of surroundings).
+"""Occluder detection on rectified canvas frames (with a margin of surroundings): what a
+detector reports (:class:`Occlusion`), the small frames every check shares
+(:class:`AnalysisFrames`), and the ``classical`` backend.
 
 ``classical``: a pixel is suspicious when it deviates both from the temporal median of
 the frames just before and of those just after (paint persists, so a fresh stroke
@@ -7,17 +9,20 @@ the reference is the median of the whole video. A connected deviation region is 
 when it holds skin-coloured pixels, or when it reaches from the canvas out into the
 margin (arms and brush handles come in from outside; paint stays on the canvas).
 ``grounding-dino`` (:mod:`.grounding_dino`): boxes for "hand. arm. paintbrush." overlapping the
-canvas. The backends by name: :data:`~inverse_painting.clean.detectors.OCCLUDER_DETECTORS`.
+canvas; ``fused`` (:mod:`.fused`): this transient test per steady camera segment with hand,
+person, edge-crossing and motion signals on the original frames. The backends by name:
+:data:`~inverse_painting.clean.detectors.OCCLUDER_DETECTORS`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Protocol
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 import cv2
 import numpy as np
 
+from ..media.skin import skin_mask
 from ..media.stacks import temporal_median
 
 Loader = Callable[[int], np.ndarray]
@@ -25,68 +30,63 @@ Loader = Callable[[int], np.ndarray]
 
 @dataclass
 class Occlusion:
-    """What covers the canvas in one frame: share of the canvas covered, and where (full size)."""
+    """What covers the canvas in one frame: share of the canvas covered, where (full size), and
+    which signals saw it (signal -> share of the canvas it covers)."""
 
     fraction: float
     mask: np.ndarray | None = None  # bool, size of the rectified frame (with margin); None when clear
+    signals: dict[str, float] = field(default_factory=dict)
 
     @property
     def covered(self) -> bool:
         return self.mask is not None and self.fraction > 0
 
+    def describe(self) -> str:
+        """The signals that fired, largest first: ``transient 5.2%, hand 1.0%``."""
+        return ", ".join(f"{k} {v:.1%}" for k, v in sorted(self.signals.items(), key=lambda kv: -kv[1]))
+
 
 @dataclass
 class AnalysisFrames:
-    """A video's rectified frames, small and lighting-normalised, loaded once for every check."""
+    """One plane's rectified frames, small and lighting-normalised, loaded once for every check."""
 
-    small: np.ndarray  # (n, h, w, 3) uint8
+    small: np.ndarray  # (n, h, w, 3) uint8; pixels a frame does not show hold the others' median
     gains: np.ndarray  # (n, 3) lighting gains applied (see :func:`lighting_gains`)
-    inside: np.ndarray  # (h, w) bool: the canvas
-    far: np.ndarray  # (h, w) bool: the margin, away from the canvas edge
+    inside: np.ndarray  # (h, w) bool: the canvas (a whole plane: its box; a partial one: what any frame shows)
+    far: np.ndarray  # (h, w) bool: around the canvas, away from its edge, seen by every frame
     full_size: tuple[int, int]  # (width, height) of the rectified frames
     canvas_box: tuple[int, int, int, int]  # in full-size pixels
+    canvas_masks: np.ndarray | None = None  # (n, h, w) bool: the canvas each frame shows; None: all of it
+    valid: np.ndarray | None = None  # (n, h, w) bool: what of the plane each frame shows; None: all of it
 
     def __len__(self) -> int:
         return len(self.small)
 
+    def box(self) -> tuple[int, int, int, int]:
+        """y0, y1, x0, x1 of the canvas in the small frames."""
+        ys, xs = np.nonzero(self.inside)
+        return ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+
     def canvas(self, k: int) -> np.ndarray:
         """The canvas part of small frame k."""
-        ys, xs = np.nonzero(self.inside)
-        return self.small[k, ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+        y0, y1, x0, x1 = self.box()
+        return self.small[k, y0:y1, x0:x1]
 
+    def shown(self, k: int) -> np.ndarray | None:
+        """The canvas part of frame k's mask of what it shows (None: it shows all of it)."""
+        if self.canvas_masks is None:
+            return None
+        y0, y1, x0, x1 = self.box()
+        return self.canvas_masks[k, y0:y1, x0:x1]
 
-def analysis_frames(load: Loader, n: int, canvas_box: tuple[int, int, int, int], width: int = 200) -> AnalysisFrames:
-    """Load every rectified frame once at ``width`` pixels of canvas, normalised for lighting."""
-    first = load(0)
-    full_h, full_w = first.shape[:2]
-    x0, y0, x1, y1 = canvas_box
-    scale = width / (x1 - x0)
-    size = (max(1, int(round(full_w * scale))), max(1, int(round(full_h * scale))))
-    small = np.stack([cv2.resize(first if k == 0 else load(k), size, interpolation=cv2.INTER_AREA) for k in range(n)])
-    h, w = small.shape[1:3]
-    inside = np.zeros((h, w), bool)
-    bx0, by0, bx1, by1 = (int(round(v * scale)) for v in canvas_box)
-    inside[by0:by1, bx0:bx1] = True
-    far = np.ones((h, w), bool)
-    far[max(0, by0 - 3):by1 + 3, max(0, bx0 - 3):bx1 + 3] = False
-    gains = lighting_gains(small, far if far.any() else ~inside)
-    norm = np.clip(small.astype(np.float32) * gains[:, None, None, :], 0, 255).astype(np.uint8)
-    return AnalysisFrames(norm, gains, inside, far, (full_w, full_h), tuple(canvas_box))
-
-
-class OccluderDetector(Protocol):
-    name: str
-
-    def detect(self, frames: AnalysisFrames, load: Loader) -> list[Occlusion]:
-        """One :class:`Occlusion` per frame (``frames`` small, ``load(k)`` the full rectified frame k)."""
-        ...
-
-
-def skin_mask(rgb: np.ndarray) -> np.ndarray:
-    """Skin-coloured pixels: the classic YCrCb box (all skin tones share a narrow Cr/Cb range)."""
-    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
-    y, cr, cb = ycc[..., 0], ycc[..., 1], ycc[..., 2]
-    return (cr >= 138) & (cr <= 180) & (cb >= 80) & (cb <= 130) & (y > 50)
+    def subset(self, frames: list[int], inside: np.ndarray, far: np.ndarray) -> "AnalysisFrames":
+        """Some frames with their own canvas and surroundings, lighting-matched among themselves."""
+        small = self.small[frames]
+        gains = lighting_gains(small, far) if far.sum() > 50 else np.ones((len(frames), 3), np.float32)
+        norm = np.clip(small.astype(np.float32) * gains[:, None, None, :], 0, 255).astype(np.uint8)
+        masks = None if self.canvas_masks is None else self.canvas_masks[frames]
+        valid = None if self.valid is None else self.valid[frames]
+        return AnalysisFrames(norm, gains, inside, far, self.full_size, self.canvas_box, masks, valid)
 
 
 def lighting_gains(frames: np.ndarray, surround: np.ndarray) -> np.ndarray:
@@ -121,7 +121,13 @@ class ClassicalOccluderDetector:
         self.min_cross_px = config.min_cross_px
         self.reach_px = config.reach_px  # analysis pixels around a hand also counted as covered
 
-    def detect(self, frames: AnalysisFrames, load: Loader | None = None) -> list[Occlusion]:
+    def detect(self, views: Any) -> list[Occlusion]:
+        """Per frame of a :class:`~.views.PlaneViews`: its transient regions."""
+        return [Occlusion(o.fraction, o.mask, {"transient": o.fraction} if o.fraction > 0 else {})
+                for o in self.deviations(views.analysis)]
+
+    def deviations(self, frames: AnalysisFrames) -> list[Occlusion]:
+        """Transient regions that are skin-coloured or reach in from outside, per analysis frame."""
         n = len(frames)
         if n == 0:
             return []
@@ -129,9 +135,11 @@ class ClassicalOccluderDetector:
         inside, far = frames.inside, frames.far
         full_w, full_h = frames.full_size
         skin = np.stack([skin_mask(f) for f in frames.small])
-        # The surroundings are never painted: their reference is the whole video's median,
-        # which an arm lingering for a few frames cannot take over.
+        # The surroundings, up to the canvas edge, are never painted: their reference is the whole
+        # video's median, which an arm lingering for a few frames cannot take over (nor cut in two
+        # at the edge, where it crossed a moment before).
         wall = temporal_median(norm)
+        outside = ~inside
         out = []
         for t in range(n):
             # Transient = unlike the frames before AND unlike the frames after: a stroke laid at t
@@ -144,7 +152,7 @@ class ClassicalOccluderDetector:
                 if hi <= lo:
                     continue
                 median = temporal_median(norm[lo:hi])
-                median[far] = wall[far]
+                median[outside] = wall[outside]
                 diff = np.abs(norm[t] - median)
                 # Channel max as two elementwise maxima: numpy's reduce over a length-3 axis is slow.
                 changed &= np.maximum(np.maximum(diff[..., 0], diff[..., 1]), diff[..., 2]) > self.deviation
@@ -161,6 +169,7 @@ class ClassicalOccluderDetector:
             # Skin-coloured (and not just a skin-toned edge of fresh paint), or reaching in from outside.
             skin_like = (n_skin >= self.min_skin_px) & (n_skin >= self.min_skin_share * size)
             keep = skin_like | ((n_in >= self.min_cross_px) & (n_out >= self.min_cross_px))
+            keep |= _beside_an_arm(labels, count, (n_out >= self.min_cross_px) & (n_in == 0), self.min_cross_px)
             keep[0] = False
             mask = keep[labels]
             if self.reach_px > 0 and mask.any():
@@ -175,3 +184,15 @@ class ClassicalOccluderDetector:
             full = cv2.resize(mask.astype(np.uint8), (full_w, full_h), interpolation=cv2.INTER_NEAREST).astype(bool)
             out.append(Occlusion(fraction, full))
         return out
+
+
+def _beside_an_arm(labels: np.ndarray, count: int, arms: np.ndarray, min_px: int, gap_px: int = 4) -> np.ndarray:
+    """Components within ``gap_px`` of a changed region around the canvas (an arm there now): the part of
+    the arm over the canvas, cut from the rest at the edge where the arm crossed it a moment before too."""
+    near = np.zeros(count, bool)
+    if count <= 1 or not arms[1:].any():
+        return near
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * gap_px + 1,) * 2)
+    reach = cv2.dilate(arms[labels].astype(np.uint8), kernel).astype(bool)
+    near = np.bincount(labels[reach], minlength=count) >= min_px
+    return near & ~arms

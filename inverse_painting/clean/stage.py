@@ -1,48 +1,52 @@
-"""The ``clean`` stage: rectified frames -> ``sequence.json`` + ``keyframes/NNN.png``.
+"""The ``clean`` stage: a video's canvas planes -> ``sequence.json`` + ``keyframes/NNN.png`` each.
 
 Frames without a canvas, with a hand or brush over it, duplicates and frames that barely
 change are rejected, each with a code (counted in the ledger) and its reason in words (kept in
-``sequence.json``); the kept keyframes (lossless PNG, canvas only, lighting-normalised) form
-the :class:`~inverse_painting.records.PaintingSequence` described in ARCHITECTURE.md. Items
-name their canvas folder relative to ``canvas`` and carry the content hash of its ``canvas.json``.
+``sequence.json``; an occluded frame's reason names the signals that fired). The kept
+keyframes (lossless PNG, canvas only, lighting-normalised) form the
+:class:`~inverse_painting.records.PaintingSequence` described in ARCHITECTURE.md. Segments the
+canvas stage registered to each other share one plane and one sequence; a video whose set-ups
+did not register is split: one sequence per plane, ``<video>-part1``, ``<video>-part2``, ...
+(the report says which happened). Items name their canvas folder relative to ``canvas`` and
+carry the content hash of its ``canvas.json``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
+import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal
-
-import cv2
-import numpy as np
+from typing import Any, Literal
 
 from ..config import Execution
-from ..media.images import read_image, write_image
 from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir
 from ..pipeline.hashing import file_sha256
-from ..records import (CANVAS_NAME, NO_CANVAS, SEQUENCE_NAME, CanvasFrameRow, CanvasIndex, Keyframe, PaintingSequence,
-                       Rejection)
+from ..records import CANVAS_NAME, NO_CANVAS, SEQUENCE_NAME, CanvasIndex, FrameIndex, PaintingSequence, Rejection
 from .detectors import OCCLUDER_DETECTORS
+from .fused import FusedOccluderConfig
 from .grounding_dino import GroundingDinoOccluderConfig
-from .keyframes import FrameVerdict, KeyframeConfig, select_keyframes
-from .occluders import AnalysisFrames, ClassicalOccluderConfig, Occlusion, analysis_frames
+from .keyframes import KeyframeConfig
+from .occluders import ClassicalOccluderConfig
+from .parts import Part, Rejected, clean_plane, write_part
+from .views import plane_views
 
-Loader = Callable[[int], np.ndarray]
-Rejected = tuple[str, Rejection]  # (code, the rejection as sequence.json keeps it)
 SEQUENCE_PROVENANCE = ("source_url", "licence", "uploader", "title", "split_hint")
 
 
 @dataclass(frozen=True)
 class CleanConfig(Execution):
     canvas: str = "data/canvas"  # the canvas outputs
+    frames: str = "data/frames"  # the sampled frames and their companions (the fused detector reads them)
     out: str = "data/keyframes"
-    backend: Literal["classical", "grounding-dino"] = "classical"  # occluder detector (its settings: below)
+    backend: Literal["fused", "classical", "grounding-dino"] = "fused"  # occluder detector (settings: below)
+    fused: FusedOccluderConfig = field(default_factory=FusedOccluderConfig)
     classical: ClassicalOccluderConfig = field(default_factory=ClassicalOccluderConfig)
     grounding_dino: GroundingDinoOccluderConfig = field(default_factory=GroundingDinoOccluderConfig)
     analysis_width: int = 200  # canvas width (px) at which occluders and changes are measured
-    min_occluder_fraction: float = 0.0005  # a frame this much covered is occluded
+    min_occluder_fraction: float = 0.0005  # a frame this much covered is occluded (and a signal this much fires)
     occluded: Literal["drop", "fill"] = "drop"  # fill: covered pixels from the last clean frame
     keyframes: KeyframeConfig = field(default_factory=KeyframeConfig)
 
@@ -53,16 +57,13 @@ class CleanConfig(Execution):
             own = dataclasses.replace(own, reach_px=0)
         return own
 
-
-@dataclass
-class CleanViews:
-    """The frames that go on to keyframe selection: small canvas views, their times, which
-    present frame each is, and the filled ones (position -> the clean frame they were filled from)."""
-
-    images: list[np.ndarray] = field(default_factory=list)
-    times: list[float] = field(default_factory=list)
-    sources: list[int] = field(default_factory=list)
-    filled: dict[int, int] = field(default_factory=dict)
+    def detector(self) -> Any:
+        """The chosen detector, built from its settings (the fused one also from the classical and
+        Grounding DINO sections it uses)."""
+        if self.backend != "fused":
+            return OCCLUDER_DETECTORS.build(self.backend, self.detector_settings())
+        classical = self.classical if self.occluded != "fill" else dataclasses.replace(self.classical, reach_px=0)
+        return OCCLUDER_DETECTORS.build("fused", self.fused, classical, self.grounding_dino, self.min_occluder_fraction)
 
 
 def canvas_items(canvas_dir: str | Path) -> list[Item]:
@@ -74,104 +75,88 @@ def canvas_items(canvas_dir: str | Path) -> list[Item]:
     return items
 
 
-def fill_from(frame: np.ndarray, mask: np.ndarray, clean: np.ndarray, grow: int = 9) -> np.ndarray:
-    """``frame`` with the (dilated) ``mask`` pixels taken from the earlier clean frame."""
-    grown = cv2.dilate(mask.astype(np.uint8), np.ones((grow, grow), np.uint8)).astype(bool)
-    out = frame.copy()
-    out[grown] = clean[grown]
-    return out
-
-
 def clean_item(item: Item, ctx: ItemContext) -> ItemResult:
     """Executor function for the ``clean`` stage."""
     cfg: CleanConfig = ctx.config
     canvas_dir = Path(cfg.canvas) / item.payload["canvas"]
     index = CanvasIndex.read(canvas_dir)
-    rejected: list[Rejected] = [("no_canvas", Rejection(r.t, r.reason or NO_CANVAS, r.k))
-                                for r in index.frames if r.file is None]
-    present = index.with_canvas()
-    if not present:
+    frames_dir = Path(cfg.frames) / index.video_id
+    loose: list[Rejected] = [("no_canvas", Rejection(r.t, r.reason or NO_CANVAS, r.k))
+                             for r in index.frames if r.file is None]
+    if not index.with_canvas():
         return ItemResult.skipped("no_canvas", "no canvas in any frame")
-
-    def load(i: int) -> np.ndarray:
-        return read_image(canvas_dir / present[i].file)
-
-    frames = analysis_frames(load, len(present), tuple(index.canvas_box), cfg.analysis_width)
-    detector = OCCLUDER_DETECTORS.build(cfg.backend, cfg.detector_settings())
-    occlusions = detector.detect(frames, load)
-    occluded = sum(o.fraction >= cfg.min_occluder_fraction for o in occlusions)
-    views = clean_views(present, frames, occlusions, cfg, rejected)
-    if not views.images:  # nothing clean to keep: an empty sequence would only fail downstream
-        return ItemResult.skipped("all_occluded", f"every frame occluded: a hand or brush covers the canvas in all "
-                                                  f"{len(present)} frames that show it", occluded=len(present))
-    verdicts = select_keyframes(views.images, views.times, cfg.keyframes)
-    with atomic_dir(ctx.out_dir / item.id) as tmp:
-        keyframes = _write_keyframes(tmp, verdicts, views, present, load, frames, occlusions,
-                                     tuple(index.canvas_box), rejected)
-        rejected.sort(key=lambda r: r[1].t)
-        _sequence(ctx.out_dir / item.id, index, keyframes, [r for _, r in rejected], detector.name).write(tmp)
-    counts = Counter(code for code, _ in rejected)
-    return ItemResult.ok([f"{item.id}/{SEQUENCE_NAME}"], keyframes=len(keyframes), rejected=len(rejected),
-                         occluded=occluded, reasons=dict(sorted(counts.items())))
-
-
-def clean_views(present: list[CanvasFrameRow], frames: AnalysisFrames, occlusions: list[Occlusion],
-                cfg: CleanConfig, rejected: list[Rejected]) -> CleanViews:
-    """The canvas views free of hands (or filled, in fill mode); covered frames join ``rejected``."""
-    views = CleanViews()
-    ys, xs = np.nonzero(frames.inside)
-    last_clean = None
-    for i, (row, occ) in enumerate(zip(present, occlusions)):
-        if occ.fraction >= cfg.min_occluder_fraction:
-            if cfg.occluded == "fill" and last_clean is not None and occ.mask is not None:
-                small_mask = cv2.resize(occ.mask.astype(np.uint8), frames.small.shape[2:0:-1],
-                                        interpolation=cv2.INTER_NEAREST)
-                view = fill_from(frames.small[i], small_mask, frames.small[last_clean], grow=3)
-                views.filled[i] = last_clean
-            else:
-                rejected.append(("occluded", Rejection(row.t, f"hand or brush over the canvas ({occ.fraction:.1%} "
-                                                              "of it)", row.k)))
-                continue
-        else:
-            view, last_clean = frames.small[i], i
-        views.images.append(view[ys.min():ys.max() + 1, xs.min():xs.max() + 1])
-        views.times.append(float(row.t))
-        views.sources.append(i)
-    return views
+    frames = FrameIndex.read(frames_dir)
+    detector = cfg.detector()
+    parts = [clean_plane(plane_views(index, plane, canvas_dir, frames_dir, frames, cfg.analysis_width), detector, cfg)
+             for plane in index.planes]
+    facts = _facts(parts, index, detector, frames, cfg.min_occluder_fraction)
+    kept = [p for p in parts if p.verdicts]
+    for p in parts:
+        if not p.verdicts:
+            loose += p.rejected
+    if not kept:
+        if not any(p.clean.images or any(code == "lone_view" for code, _ in p.rejected) for p in parts):
+            return ItemResult.skipped("all_occluded", f"every frame occluded: a hand or brush covers the canvas in "
+                                                      f"all {facts['with_canvas']} frames that show it", **facts)
+        return ItemResult.skipped("one_view", "no canvas frame has two clean views: no step to learn", **facts)
+    names = [item.id] if len(kept) == 1 else [f"{item.id}-part{j + 1}" for j in range(len(kept))]
+    _remove_stale(ctx.out_dir, item.id, names)
+    counts: Counter[str] = Counter()
+    outputs, n_keyframes = [], 0
+    for name, part, extra in zip(names, kept, _share(loose, kept)):
+        rejected = part.rejected + extra
+        with atomic_dir(ctx.out_dir / name) as tmp:
+            keyframes = write_part(tmp, part, rejected)
+            rejected.sort(key=lambda r: r[1].t)
+            _sequence(ctx.out_dir / name, index, part, keyframes, [r for _, r in rejected], detector.name).write(tmp)
+        counts.update(code for code, _ in rejected)
+        outputs.append(f"{name}/{SEQUENCE_NAME}")
+        n_keyframes += len(keyframes)
+    return ItemResult.ok(outputs, keyframes=n_keyframes, rejected=sum(counts.values()),
+                         reasons=dict(sorted(counts.items())), sequences=names, split=len(names) > 1, **facts)
 
 
-def _normalised(image: np.ndarray, gains: np.ndarray) -> np.ndarray:
-    return np.clip(image.astype(np.float32) * gains[None, None, :], 0, 255).astype(np.uint8)
+def _facts(parts: list[Part], index: CanvasIndex, detector: Any, frames: FrameIndex,
+           min_fraction: float) -> dict[str, Any]:
+    """What the report says of a video: occluded frames, the signals that fired on them and those
+    that were off, its canvas planes and registered segments."""
+    fired: Counter[str] = Counter()
+    occluded = 0
+    for p in parts:
+        covered = [occ for occ in p.occlusions if occ.fraction >= min_fraction]
+        occluded += len(covered)
+        for occ in covered:
+            fired.update(occ.signals.keys())
+    off = list(getattr(detector, "signals_off", []))
+    if detector.name == "fused" and not frames.companions_s:
+        off.append("motion")
+    return {"occluded": occluded, "with_canvas": len(index.with_canvas()), "canvas_frames": len(index.planes),
+            "registered": sum(len(p.registered) for p in index.planes), "signals_fired": dict(sorted(fired.items())),
+            "signals_off": sorted(off)}
 
 
-def _write_keyframes(folder: Path, verdicts: list[FrameVerdict], views: CleanViews, present: list[CanvasFrameRow],
-                     load: Loader, frames: AnalysisFrames, occlusions: list[Occlusion],
-                     box: tuple[int, ...], rejected: list[Rejected]) -> list[Keyframe]:
-    """Write the kept views' full frames (lighting-normalised, canvas only) into ``folder``;
-    the others join ``rejected`` with their verdict's code and reason."""
-    x0, y0, x1, y1 = box
-    keyframes: list[Keyframe] = []
-    for v in verdicts:
-        i = views.sources[v.position]
-        row = present[i]
-        if not v.kept:
-            rejected.append((v.code, Rejection(row.t, v.reason, row.k)))
-            continue
-        image = _normalised(load(i), frames.gains[i])
-        if i in views.filled:
-            source = views.filled[i]
-            image = fill_from(image, occlusions[i].mask, _normalised(load(source), frames.gains[source]))
-        name = f"keyframes/{len(keyframes):03d}.png"
-        write_image(folder / name, image[y0:y1, x0:x1])
-        dt = round(row.t - keyframes[-1].t, 6) if keyframes else 0.0
-        keyframes.append(Keyframe(len(keyframes), row.t, name, dt, row.k, i in views.filled))
-    return keyframes
+def _share(loose: list[Rejected], parts: list[Part]) -> list[list[Rejected]]:
+    """Frames of no part (no canvas, planes without a sequence) go to the part nearest in time."""
+    out: list[list[Rejected]] = [[] for _ in parts]
+    for r in loose:
+        t = r[1].t
+        out[min(range(len(parts)), key=lambda j: max(parts[j].start_t - t, t - parts[j].end_t, 0.0))].append(r)
+    return out
 
 
-def _sequence(root: Path, index: CanvasIndex, keyframes: list[Keyframe], rejected: list[Rejection],
+def _remove_stale(out_dir: Path, video: str, names: list[str]) -> None:
+    """Sequences an earlier run wrote for this video under names this run does not use."""
+    part = re.compile(re.escape(video) + r"-part\d+")
+    for folder in [out_dir / video, *out_dir.glob(f"{video}-part*")]:
+        if folder.is_dir() and folder.name not in names and (folder.name == video or part.fullmatch(folder.name)):
+            shutil.rmtree(folder)
+
+
+def _sequence(root: Path, index: CanvasIndex, part: Part, keyframes: list, rejected: list[Rejection],
               occluder_backend: str) -> PaintingSequence:
     # The video's provenance, carried from fetch through frames and canvas (what it lacks: the record's defaults).
     provenance = {k: v for k, v in index.source.items() if k in SEQUENCE_PROVENANCE}
-    x0, y0, x1, y1 = index.canvas_box
-    return PaintingSequence(root.name, "real", root, keyframes, width=x1 - x0, height=y1 - y0, rejected=rejected,
-                            occluder_backend=occluder_backend, canvas_backend=index.backend, **provenance)
+    plane = part.views.plane
+    return PaintingSequence(root.name, "real", root, keyframes, width=plane.width, height=plane.height,
+                            rejected=rejected, occluder_backend=occluder_backend, canvas_backend=index.backend,
+                            **provenance)

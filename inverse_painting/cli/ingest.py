@@ -86,7 +86,10 @@ def frames_command(
     raw: Path = typer.Argument(Path(FRAMES.raw), help="Folder of fetched videos (from `fetch`)."),
     out: Path = typer.Option(Path(FRAMES.out), help="Output folder: one sub-folder per video."),
     rate: float = typer.Option(FRAMES.rate, min=0.01, help="Frames per second of video to keep."),
-    backend: VideoReader = typer.Option(FRAMES.backend, help="Video decoder (auto: decord where it is installed)."),
+    backend: VideoReader = typer.Option(FRAMES.backend, help="Video decoder (auto: decord where it is installed, "
+                                                             "PyAV for GIFs and files decord refuses)."),
+    companions: float = typer.Option(FRAMES.companions_s, min=0, help="Also keep the decoded frames this many "
+                                                                      "seconds before and after each sample (0: none)."),
     workers: int = typer.Option(FRAMES.workers, min=1, help="Parallel worker processes."),
 ) -> None:
     """Sample timestamped frames from every fetched video at a fixed rate."""
@@ -94,6 +97,7 @@ def frames_command(
     from ..pipeline import run_stage
 
     check_output_folder(out, "frames")
-    config = replace(FRAMES, raw=str(raw), out=str(out), rate=rate, backend=backend, workers=workers)
+    config = replace(FRAMES, raw=str(raw), out=str(out), rate=rate, backend=backend, companions_s=companions,
+                     workers=workers)
     report = run_reporting(run_stage, "frames", fetched_items(raw), frames_item, out, config)
     print_report(report, out)

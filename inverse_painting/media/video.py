@@ -1,14 +1,19 @@
-"""Video reading (decord, or PyAV where decord is missing) and writing (ffmpeg via imageio-ffmpeg).
+"""Video reading (decord, or PyAV where decord is missing or refuses a file) and writing
+(ffmpeg via imageio-ffmpeg).
 
 Readers decode sequentially and drop frames to reach a sampling rate: on long-GOP
-H.264, seeking to every Nth frame is ~10x slower than decoding them all.
+H.264, seeking to every Nth frame is ~10x slower than decoding them all. The ``auto`` reader
+is decord except for GIFs (decord cannot measure their frame count) and files decord fails
+to open, which PyAV reads. A sample can bring companions: the decoded frames nearest to a
+moment before and after it, kept from the same sequential decode.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -39,6 +44,8 @@ class SampledFrame:
     index: int  # index of the decoded frame in the stream
     t: float  # presentation time, seconds
     image: np.ndarray  # RGB uint8, upright
+    before: np.ndarray | None = None  # companion: the decoded frame nearest to t - companions_s (if any)
+    after: np.ndarray | None = None  # companion: the first decoded frame at or after t + companions_s
 
 
 def probe_video(path: str | os.PathLike) -> VideoInfo:
@@ -89,11 +96,16 @@ def _upright(img: np.ndarray, rotation: int) -> np.ndarray:
 
 
 def _decord_frames(path: str) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Opens the file at once (so a file decord refuses fails here, not at the first frame)."""
     import decord
 
     vr = decord.VideoReader(path, ctx=decord.cpu(0), num_threads=0)
     n = len(vr)
     stamps = vr.get_frame_timestamp(np.arange(n))[:, 0]
+    return _decord_iter(decord, vr, n, stamps)
+
+
+def _decord_iter(decord, vr, n: int, stamps: np.ndarray) -> Iterator[tuple[int, float, np.ndarray]]:
     for i in range(n):
         try:
             frame = vr.next().asnumpy()
@@ -138,35 +150,84 @@ def available_backends() -> list[str]:
 
 def open_video(path: str | os.PathLike, backend: str = "auto") -> tuple[VideoInfo, Iterator[tuple[int, float, np.ndarray]]]:
     """Probe ``path`` and return its info and a sequential (index, t, RGB) frame iterator;
-    ``backend`` names a video reader, or ``auto`` for the first one installed."""
+    ``backend`` names a video reader, or ``auto``: the first one installed, PyAV for GIFs and
+    for files the first one refuses to open."""
     info = probe_video(path)
-    name = available_backends()[0] if backend == "auto" else backend
-    return info, VIDEO_READERS.build(name)(str(path))
+    if backend != "auto":
+        return info, VIDEO_READERS.build(backend)(str(path))
+    names = available_backends()
+    if info.codec == "gif" and "pyav" in names:
+        names = ["pyav"]
+    for name in names[:-1]:
+        try:
+            return info, VIDEO_READERS.build(name)(str(path))
+        except Exception as exc:  # decord's DECORDError ("broken metadata" and the like): try the next
+            if type(exc).__module__.split(".")[0] != name:
+                raise
+    return info, VIDEO_READERS.build(names[-1])(str(path))
+
+
+class _Sampler:
+    """Picks samples (and their companions) from a sequential decode, keeping only a short window."""
+
+    EPS = 1e-6
+
+    def __init__(self, rate: float, start_s: float, companions_s: float, rotation: int):
+        self.rate, self.next_t, self.delta, self.rotation = rate, start_s, companions_s, rotation
+        self.window: deque[tuple[float, np.ndarray]] = deque()  # recent frames, for the before-companion
+        self.pending: deque[SampledFrame] = deque()  # samples waiting for their after-companion
+
+    def push(self, index: int, t: float, img: np.ndarray) -> list[SampledFrame]:
+        out = []
+        while self.pending and t + self.EPS >= self.pending[0].t + self.delta:
+            out.append(replace(self.pending.popleft(), after=_upright(img, self.rotation)))
+        if t + self.EPS >= self.next_t:
+            sample = SampledFrame(index, t, _upright(img, self.rotation), before=self._before(t))
+            # Next sampling time: the first multiple of 1/rate after this frame.
+            self.next_t = (np.floor(t * self.rate + self.EPS) + 1) / self.rate
+            if self.delta > 0:
+                self.pending.append(sample)
+            else:
+                out.append(sample)
+        if self.delta > 0:
+            self.window.append((t, img))
+            while self.window and self.window[0][0] < t - 1.5 * self.delta:
+                self.window.popleft()
+        return out
+
+    def _before(self, t: float) -> np.ndarray | None:
+        target = t - self.delta
+        near = [w for w in self.window if abs(w[0] - target) <= 0.5 * self.delta]
+        return _upright(min(near, key=lambda w: abs(w[0] - target))[1], self.rotation) if near else None
+
+    def flush(self) -> list[SampledFrame]:
+        """Samples too close to the end for an after-companion."""
+        out = list(self.pending)
+        self.pending.clear()
+        return out
 
 
 def sample_frames(path: str | os.PathLike, rate: float, backend: str = "auto",
-                  start_s: float = 0.0) -> Iterator[SampledFrame]:
+                  start_s: float = 0.0, companions_s: float = 0.0) -> Iterator[SampledFrame]:
     """Yield upright frames at ``rate`` frames per second of presentation time.
 
     For each sampling time k/rate the first decoded frame at or after it is taken,
-    so variable-frame-rate streams keep their true timestamps.
+    so variable-frame-rate streams keep their true timestamps. With ``companions_s`` > 0 each
+    sample also carries the decoded frames nearest to ``t - companions_s`` (before) and the
+    first at or after ``t + companions_s`` (after), None where the stream has none.
     """
     if rate <= 0:
         raise ValueError("rate must be positive")
     info, frames = open_video(path, backend)
-    next_t = start_s
-    eps = 1e-6
+    sampler = _Sampler(rate, start_s, max(0.0, companions_s), info.rotation)
     try:
         for index, t, img in frames:
-            if t + eps < next_t:
-                continue
-            yield SampledFrame(index, t, _upright(img, info.rotation))
-            # Next sampling time: the first multiple of 1/rate after this frame.
-            next_t = (np.floor(t * rate + eps) + 1) / rate
+            yield from sampler.push(index, t, img)
+        yield from sampler.flush()
     except Exception as exc:  # decoder died mid-stream (truncated file): report what we have
         if isinstance(exc, (KeyboardInterrupt, GeneratorExit)):
             raise
-        raise UnreadableVideo(f"{path}: decoding stopped at t={next_t:.2f}s ({exc})") from exc
+        raise UnreadableVideo(f"{path}: decoding stopped at t={sampler.next_t:.2f}s ({exc})") from exc
 
 
 class VideoWriter:

@@ -10,7 +10,7 @@
 | dataset rows (:func:`features`) | ``data/dataset/data/<config>/<split>-*.parquet`` | build | train, paint, evaluate |
 """
 
-from .canvas import CANVAS_NAME, NO_CANVAS, CanvasFrameRow, CanvasIndex, CanvasSegment
+from .canvas import CANVAS_NAME, CUES, NO_CANVAS, CanvasFrameRow, CanvasIndex, CanvasPlane, CanvasSegment
 from .dataset import (CONFIGS, IMAGE_COLUMNS, SPLITS, dataset_configs, dataset_fingerprint, features, load_pairs,
                       shard_path, split_targets, to_rgb)
 from .frames import FRAMES_NAME, FrameIndex, SampledFrameRow
@@ -20,8 +20,8 @@ from .sequence import SEQUENCE_NAME, Keyframe, PaintingSequence, Rejection, Sequ
 from .steps import BLANK_NAME, STEPS_NAME, StepRecord, StepsDoc
 
 __all__ = [
-    "BLANK_NAME", "CANVAS_NAME", "CONFIGS", "FRAMES_NAME", "IMAGE_COLUMNS", "INFO_NAME", "NO_CANVAS",
-    "PROVENANCE_KEYS", "SEQUENCE_NAME", "SPLITS", "STEPS_NAME", "CanvasFrameRow", "CanvasIndex", "CanvasSegment",
+    "BLANK_NAME", "CANVAS_NAME", "CONFIGS", "CUES", "FRAMES_NAME", "IMAGE_COLUMNS", "INFO_NAME", "NO_CANVAS",
+    "PROVENANCE_KEYS", "SEQUENCE_NAME", "SPLITS", "STEPS_NAME", "CanvasFrameRow", "CanvasIndex", "CanvasPlane", "CanvasSegment",
     "FrameIndex", "Keyframe", "PaintingSequence", "RawInfo", "RecordError", "Rejection", "SampledFrameRow",
     "SequenceError", "StepRecord", "StepsDoc", "dataset_configs", "dataset_fingerprint", "features", "find_sequences",
     "load_pairs", "read_json", "shard_path", "split_targets", "to_rgb", "write_json",

@@ -18,6 +18,8 @@ class SampledFrameRow:
     index: int  # index of the decoded frame in the stream
     t: float  # presentation time, seconds
     file: str  # relative to the video's frames folder
+    before: str | None = None  # companion decoded companions_s before it (None: not kept, or none)
+    after: str | None = None  # companion decoded companions_s after it
 
 
 @dataclass
@@ -28,6 +30,7 @@ class FrameIndex:
     height: int
     source: dict[str, Any] = field(default_factory=dict)  # the video's provenance (RawInfo.provenance)
     frames: list[SampledFrameRow] = field(default_factory=list)
+    companions_s: float = 0.0  # how far before and after each sample its companions were decoded (0: none)
 
     def write(self, folder: str | os.PathLike) -> Path:
         return write_json(Path(folder) / FRAMES_NAME, asdict(self))
@@ -36,4 +39,5 @@ class FrameIndex:
     def read(cls, folder: str | os.PathLike) -> "FrameIndex":
         data = read_json(Path(folder) / FRAMES_NAME, "frame index")
         return cls(str(data["video_id"]), float(data["rate"]), int(data["width"]), int(data["height"]),
-                   dict(data.get("source") or {}), [SampledFrameRow(**row) for row in data["frames"]])
+                   dict(data.get("source") or {}), [SampledFrameRow(**row) for row in data["frames"]],
+                   float(data.get("companions_s") or 0.0))

@@ -3,13 +3,14 @@
 They stand in for real recordings in the default pipeline and in every test.
 """
 
+from .hard import HardSampleSpec, generate_hard_video
 from .painting import LAYER_NAMES, Landscape, PaintingCanvas, make_landscape
 from .uri import STILL_WIDTH, SampleURI, StillsURI, is_sample_uri, parse_sample_uri, parse_stills_uri
 from .video import SampleSpec, generate_sample_video, generate_still, still_landscape
 
 __all__ = [
-    "LAYER_NAMES", "STILL_WIDTH", "Landscape", "PaintingCanvas", "SampleSpec", "SampleURI", "StillsURI",
-    "generate_sample_video", "generate_still", "is_sample_uri", "make_landscape", "parse_sample_uri",
+    "LAYER_NAMES", "STILL_WIDTH", "HardSampleSpec", "Landscape", "PaintingCanvas", "SampleSpec", "SampleURI",
+    "StillsURI", "generate_hard_video", "generate_sample_video", "generate_still", "is_sample_uri", "make_landscape", "parse_sample_uri",
     "parse_stills_uri", "still_landscape", "write_stills",
 ]
 

@@ -2,6 +2,10 @@
 
 - ``sample://landscape/<seed>?duration=60&fps=10``: the painting time-lapse of landscape
   ``seed`` (options: ``duration``, ``fps``, ``width``, ``crf``, ``intro``, ``outro``); fetch;
+- ``sample://landscape-hard/<seed>?...``: the same painting filmed like a real time-lapse
+  (:mod:`.hard`: a tilted canvas in a photographic studio, cuts between set-ups, close-ups, a
+  shot without the canvas, a sleeved arm); one more option, ``photos=<folder>``: the studio
+  from one of the pictures there; fetch;
 - ``sample://stills?seeds=100-102&width=384`` (or ``?count=3&first=100``): finished still
   paintings of those seeds (``width`` in pixels, default 512); synth.
 
@@ -14,11 +18,14 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlparse
 
+from .hard import HardSampleSpec
 from .video import SampleSpec
 
 SCHEME = "sample"
 KINDS = {"landscape": "sample://landscape/<seed>?duration=60&fps=10 (a time-lapse)",
+         "landscape-hard": "sample://landscape-hard/<seed>?duration=60&fps=10 (a time-lapse filmed like a real one)",
          "stills": "sample://stills?seeds=100-102&width=384 (finished paintings)"}
+TIME_LAPSES = {"landscape": SampleSpec, "landscape-hard": HardSampleSpec}
 _SPEC_FIELDS = {"duration": ("duration_s", float), "fps": ("fps", float), "width": ("canvas_width", int),
                 "crf": ("crf", int), "intro": ("intro_s", float), "outro": ("outro_s", float)}
 _STILLS_FIELDS = {"seeds": ("seeds", None), "count": ("count", int), "first": ("first", int), "width": ("width", int)}
@@ -29,12 +36,16 @@ STILL_WIDTH = 512  # default width of a still, pixels
 class SampleURI:
     """A sample time-lapse: ``sample://landscape/<seed>?...``."""
 
-    kind: str
+    kind: str  # landscape | landscape-hard
     spec: SampleSpec
 
     @property
     def item_id(self) -> str:
         return f"sample-{self.kind}-{self.spec.seed:04d}"
+
+    @property
+    def hard(self) -> bool:
+        return isinstance(self.spec, HardSampleSpec)
 
 
 @dataclass(frozen=True)
@@ -86,11 +97,13 @@ def _options(text: str, query: dict[str, str], fields: dict[str, tuple[str, Call
 
 
 def parse_sample_uri(text: str) -> SampleURI:
-    """Parse ``sample://landscape/<seed>?...``; raise ValueError saying what is wrong."""
-    seed_text, query = _split(text, "landscape")
+    """Parse ``sample://landscape/<seed>?...`` (or ``landscape-hard``); raise ValueError saying what is wrong."""
+    kind = urlparse(text).netloc if urlparse(text).netloc in TIME_LAPSES else "landscape"
+    seed_text, query = _split(text, kind)
     if not seed_text.isdigit():
-        raise ValueError(f"{text!r}: expected sample://landscape/<seed> with an integer seed")
-    return SampleURI("landscape", SampleSpec(seed=int(seed_text), **_options(text, query, _SPEC_FIELDS)))
+        raise ValueError(f"{text!r}: expected sample://{kind}/<seed> with an integer seed")
+    fields = {**_SPEC_FIELDS, "photos": ("photos", str)} if kind == "landscape-hard" else _SPEC_FIELDS
+    return SampleURI(kind, TIME_LAPSES[kind](seed=int(seed_text), **_options(text, query, fields)))
 
 
 def parse_stills_uri(text: str) -> StillsURI:

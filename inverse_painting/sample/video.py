@@ -17,6 +17,7 @@ import json
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -261,33 +262,49 @@ def _ground_truth(shoot: _Shoot, frames_gt: list[dict], states: list[dict]) -> d
 def generate_sample_video(out_dir: str | Path, spec: SampleSpec, progress: bool = False) -> dict:
     """Render, encode and describe one sample video into ``out_dir``; return the ground truth."""
     out_dir = Path(out_dir)
-    (out_dir / "states").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng([spec.seed, 1701])
     shoot = _set_up(spec, rng)
+    frames_gt, states = film_shoot(out_dir, spec, shoot, lambda i: _film(shoot, i, rng), progress)
+    gt = _ground_truth(shoot, frames_gt, states)
+    (out_dir / "ground_truth.json").write_text(json.dumps(gt, indent=1))
+    return gt
+
+
+def film_shoot(out_dir: Path, spec: SampleSpec, shoot, film: Callable[[int], tuple[np.ndarray, dict]],
+               progress: bool = False) -> tuple[list, list]:
+    """:func:`render_video` over a set-up (its ``plan``, ``canvas`` and ``landscape``), then the finished
+    painting as ``final.png``; the frames' ground truth and the states."""
+    frames_gt, states = render_video(out_dir, spec, shoot.plan, shoot.canvas, film, progress)
+    cv2.imwrite(str(out_dir / "final.png"), cv2.cvtColor(shoot.landscape.final(), cv2.COLOR_RGB2BGR))
+    return frames_gt, states
+
+
+def render_video(out_dir: Path, spec: SampleSpec, plan: list[FramePlan], canvas: PaintingCanvas,
+                 film: Callable[[int], tuple[np.ndarray, dict]], progress: bool = False) -> tuple[list, list]:
+    """Encode ``film(i)`` for every planned frame into ``video.mp4`` and write the clean painting at
+    each whole second into ``states/``; return the frames' ground truth and the states."""
+    (out_dir / "states").mkdir(parents=True, exist_ok=True)
     frames_gt, states = [], []
     writer = VideoWriter(out_dir / "video.mp4", FRAME_SIZE, spec.fps, crf=spec.crf)
-    iterator = range(len(shoot.plan))
+    iterator = range(len(plan))
     if progress:
         from tqdm.auto import tqdm
 
         iterator = tqdm(iterator, desc=f"sample {spec.seed}", unit="frame")
     last_state_done = -1
     for i in iterator:
-        p = shoot.plan[i]
-        frame, record = _film(shoot, i, rng)
+        p = plan[i]
+        frame, record = film(i)
         writer.write(frame)
         frames_gt.append(record)
         if abs(p.t - round(p.t)) < 0.5 / spec.fps and p.phase not in ("intro", "outro"):
             name = f"states/t{int(round(p.t)):04d}.png"
             if p.strokes_done != last_state_done:
-                cv2.imwrite(str(out_dir / name), cv2.cvtColor(shoot.canvas.image, cv2.COLOR_RGB2BGR))
+                cv2.imwrite(str(out_dir / name), cv2.cvtColor(canvas.image, cv2.COLOR_RGB2BGR))
                 last_state_done, last_name = p.strokes_done, name
             states.append({"t": float(round(p.t)), "frame": i, "strokes_done": p.strokes_done, "file": last_name})
     writer.close()
-    cv2.imwrite(str(out_dir / "final.png"), cv2.cvtColor(shoot.landscape.final(), cv2.COLOR_RGB2BGR))
-    gt = _ground_truth(shoot, frames_gt, states)
-    (out_dir / "ground_truth.json").write_text(json.dumps(gt, indent=1))
-    return gt
+    return frames_gt, states
 
 
 def still_landscape(seed: int, width: int = 512) -> Landscape:
