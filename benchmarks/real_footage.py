@@ -118,14 +118,15 @@ def photo_sequences(work: Path, data: Path, labels: dict) -> None:
         FrameIndex(name, 1.0, image.shape[1], image.shape[0], {"source_url": f"real:{name}"}, rows).write(folder)
 
 
-def sample_inputs(work: Path, seeds: list[int], hard: list[int], duration: float) -> list[str]:
+def sample_inputs(work: Path, seeds: list[int], hard: list[int], duration: float, fps: float | None = None) -> list[str]:
     """Generate (once, cached in ``work/raw``) the sample videos through the fetch stage; their ids."""
     from inverse_painting.ingest.fetch import FetchConfig, fetch_item, fetch_items
     from inverse_painting.ingest.sources import load_manifest
     from inverse_painting.pipeline import run_stage
 
-    urls = [f"sample://landscape/{s}?duration={duration:g}" for s in seeds]
-    urls += [f"sample://landscape-hard/{s}?duration={duration:g}" for s in hard]
+    query = f"duration={duration:g}" + ("" if fps is None else f"&fps={fps:g}")
+    urls = [f"sample://landscape/{s}?{query}" for s in seeds]
+    urls += [f"sample://landscape-hard/{s}?{query}" for s in hard]
     work.mkdir(parents=True, exist_ok=True)
     manifest = work / "samples.yaml"
     manifest.write_text("sources:\n" + "".join(f"  - url: {u}\n" for u in urls))

@@ -92,3 +92,7 @@ def test_binning_touches_only_tiles_the_strokes_reach():
     assert bool((key[1:] > key[:-1]).all())
     big = render(s, (512, 512), softness=0.5)  # a dense renderer would need ~8 GB here
     assert big.shape == (512, 512, 3) and float(big.min()) < 0.5
+    # float32 on a large canvas still agrees with the float64 one-stroke-at-a-time canvas
+    exact = StrokeCanvas((512, 512), softness=0.5)
+    exact.paint(s)
+    assert float((big.double() - exact.image).abs().max()) < 1e-4

@@ -20,7 +20,7 @@ from typing import Any, Callable, Literal
 import numpy as np
 
 from ..config import Execution
-from ..media.images import read_image, write_image
+from ..media.images import frame_cache_size, read_image, write_image
 from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir
 from ..pipeline.hashing import file_sha256
 from ..records import (CANVAS_NAME, FRAMES_NAME, NO_CANVAS, CanvasFrameRow, CanvasIndex, CanvasPlane, CanvasSegment,
@@ -76,7 +76,7 @@ def canvas_item(item: Item, ctx: ItemContext) -> ItemResult:
     frames_dir = Path(cfg.frames) / item.payload["frames"]
     index = FrameIndex.read(frames_dir)
 
-    @lru_cache(maxsize=12)  # the finder comes back to a segment's frames a few times
+    @lru_cache(maxsize=frame_cache_size(index.width, index.height))  # scan, decide, refine, rectify
     def load(pos: int) -> np.ndarray:
         return read_image(frames_dir / index.frames[pos].file)
 

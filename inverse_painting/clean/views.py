@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from ..canvas.geometry import apply_homography, frame_polygon, polygon_mask, visible_polygon
-from ..media.images import read_image
+from ..media.images import frame_cache_size, read_image
 from ..media.stacks import temporal_median
 from ..records import CanvasFrameRow, CanvasIndex, CanvasPlane, FrameIndex
 from .occluders import AnalysisFrames, Occlusion, lighting_gains
@@ -67,7 +67,7 @@ def plane_views(index: CanvasIndex, plane: CanvasPlane, canvas_dir: Path, frames
     rows = index.with_canvas(plane.canvas_frame)
     by_k = {r.k: r for r in frames.frames}
 
-    @lru_cache(maxsize=8)
+    @lru_cache(maxsize=frame_cache_size(frames.width, frames.height))  # the detector's passes
     def load_frame(i: int) -> np.ndarray:
         return read_image(frames_dir / rows[i].source)
 

@@ -15,6 +15,7 @@ from typing import Literal
 
 from ..config import Execution
 from ..media.images import write_image
+from ..media.prefetch import prefetch
 from ..media.video import SampledFrame, UnreadableVideo, sample_frames
 from ..pipeline import Item, ItemContext, ItemResult, NoItems, atomic_dir
 from ..pipeline.hashing import file_sha256
@@ -54,7 +55,9 @@ def frames_item(item: Item, ctx: ItemContext) -> ItemResult:
     video = Path(cfg.raw) / item.payload["video"]
     rows: list[SampledFrameRow] = []
     with atomic_dir(ctx.out_dir / item.id) as tmp, item_progress(None, f"frames {item.id}", "frame") as bar:
-        for k, frame in enumerate(sample_frames(video, cfg.rate, cfg.backend, companions_s=cfg.companions_s)):
+        # The decoder runs ahead in a thread while this one encodes JPEGs (both release the GIL).
+        samples = prefetch(sample_frames(video, cfg.rate, cfg.backend, companions_s=cfg.companions_s))
+        for k, frame in enumerate(samples):
             rows.append(_write_sample(tmp, k, frame, cfg.jpeg_quality))
             bar.update(1)
         if not rows:

@@ -17,6 +17,16 @@ class UnreadableImage(UserError, ValueError):
     """The file is missing, empty or not an image we can decode."""
 
 
+FRAME_CACHE_BYTES = 512 * 2**20  # decoded frames one item may keep in memory
+
+
+def frame_cache_size(width: int, height: int, least: int = 8) -> int:
+    """How many decoded RGB frames of this size fit FRAME_CACHE_BYTES (at least ``least``): stages
+    that come back to a video's frames several times decode each once (every frame of a few
+    minutes of 720p at 1 frame/s)."""
+    return max(least, FRAME_CACHE_BYTES // max(1, width * height * 3))
+
+
 def read_image(path: str | os.PathLike, min_side: int | None = None) -> np.ndarray:
     """Read any PIL-readable image as RGB uint8, honouring EXIF rotation.
 

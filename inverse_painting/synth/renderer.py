@@ -1,13 +1,13 @@
-"""A differentiable soft stroke rasterizer in plain PyTorch, binned by tiles.
+"""A differentiable soft stroke rasterizer, binned by tiles.
 
 Every stroke's coverage at a pixel is ``opacity * sigmoid((width/2 - d) / softness)``, with
 ``d`` the distance to its Bézier centre line (a short polyline), cut to zero beyond
 :data:`~inverse_painting.synth.strokes.REACH_SOFTNESS` softness units. Strokes are
 composited alpha-over in order. Work is done only for (tile, stroke) pairs whose tile the
 stroke can reach, so memory grows with the painted area, not with strokes x H x W (a dense
-version runs out of memory at 1024 strokes x 512 px). Transmittance within a tile is a
-segmented reverse cumulative sum of ``log(1 - alpha)`` (float64 so long tile lists stay
-exact), which keeps the whole composite one vectorised, differentiable expression.
+version runs out of memory at 1024 strokes x 512 px). The per-pixel work of each tile (distance,
+coverage, alpha-over, and their gradients) runs in compiled SIMD kernels (:mod:`.tile_kernels`),
+one torch autograd function around them, float32 throughout.
 
 :class:`StrokeCanvas` is the no-autograd twin for making videos: it composites strokes one
 at a time into their own bounding boxes, and agrees with :func:`render` to float precision.
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import torch
 
+from . import tile_kernels
 from .strokes import REACH_SOFTNESS, StrokeParams
 
 @contextlib.contextmanager
@@ -37,55 +38,24 @@ def torch_threads(n: int) -> Iterator[None]:
 
 
 DEFAULT_SEGMENTS = 8  # polyline segments per quadratic Bézier
-_PAIR_CHUNK = 2048  # (tile, stroke) pairs per chunk in the no-grad nearest-segment search
-
-
-def _segment_distance2(q: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Squared distance from points ``q`` to segments ``a``-``b`` (broadcasting over leading dims)."""
-    ab = b - a
-    aq = q - a
-    t = ((aq * ab).sum(-1) / ((ab * ab).sum(-1) + 1e-12)).clamp(0, 1)
-    diff = aq - t.unsqueeze(-1) * ab
-    return (diff * diff).sum(-1)
 
 
 def stroke_distance2(q: torch.Tensor, curve: torch.Tensor, sid: torch.Tensor | None = None) -> torch.Tensor:
-    """Squared distance from points to stroke centre lines.
+    """Squared distance from points to stroke centre lines: the minimum over polyline segments.
 
     ``q``: (P, M, 2) points; ``curve``: (N, K+1, 2) polylines; ``sid``: (P,) which polyline
-    each row of points is measured against (default: row i against polyline i). The nearest
-    vertex, and the side of it the point lies on, are found without autograd (one batched
-    matrix product); the exact distance to that one segment is then computed with autograd.
-    The gradient of a minimum flows through the winner only, so this matches the full
-    minimum over segments at a fraction of the time and memory. Coordinates are handled as
-    separate x and y planes because reductions over a trailing axis of size 2 are slow.
+    each row of points is measured against (default: row i against polyline i). Builds
+    (P, M, K) values: for the tile-level binning and the no-autograd canvas, where M or P is
+    small; the renderer's per-pixel work is in :mod:`.tile_kernels`.
     """
-    k1 = curve.shape[1]
-    rows = torch.arange(curve.shape[0]) if sid is None else sid
-    flat = curve.reshape(-1, 2)
-    with torch.no_grad():
-        cd, fd = curve.detach(), flat.detach()
-        nearest = []
-        for i in range(0, q.shape[0], _PAIR_CHUNK):
-            qc, vc = q[i:i + _PAIR_CHUNK].detach(), cd[rows[i:i + _PAIR_CHUNK]]
-            # |q - v|^2 less the per-point |q|^2 term, which does not change the argmin
-            score = (vc * vc).sum(-1)[:, None, :] - 2 * torch.bmm(qc, vc.transpose(1, 2))
-            nearest.append(score.argmin(-1))
-        vertex = torch.cat(nearest) + (rows * k1)[:, None]  # flat index into curve.reshape(-1, 2)
-        prev = vertex - (vertex % k1 > 0).long()
-        nxt = vertex + (vertex % k1 < k1 - 1).long()
-        # The point's side of the vertex along the curve picks the segment it projects onto.
-        tangent = fd[nxt] - fd[prev]
-        ahead = ((q.detach() - fd[vertex]) * tangent).sum(-1) > 0
-        start = torch.where(ahead, vertex, prev)
-        stop = torch.where(ahead, nxt, vertex)
-    fx, fy = flat[:, 0], flat[:, 1]
-    ax, ay, bx, by = fx[start], fy[start], fx[stop], fy[stop]
-    abx, aby = bx - ax, by - ay
-    aqx, aqy = q[..., 0] - ax, q[..., 1] - ay
+    rows = curve if sid is None else curve[sid]
+    # x and y as separate planes: reductions over a trailing axis of size 2 are slow
+    ax, ay = rows[:, None, :-1, 0], rows[:, None, :-1, 1]  # (P, 1, K)
+    abx, aby = rows[:, None, 1:, 0] - ax, rows[:, None, 1:, 1] - ay
+    aqx, aqy = q[..., 0, None] - ax, q[..., 1, None] - ay  # (P, M, K)
     t = ((aqx * abx + aqy * aby) / (abx * abx + aby * aby + 1e-12)).clamp(0, 1)
     dx, dy = aqx - t * abx, aqy - t * aby
-    return dx * dx + dy * dy
+    return (dx * dx + dy * dy).amin(-1)
 
 
 def coverage(d2: torch.Tensor, width: torch.Tensor, opacity: torch.Tensor, softness: float) -> torch.Tensor:
@@ -174,6 +144,37 @@ class TileComposite:
     transmit: torch.Tensor
 
 
+class _TileComposite(torch.autograd.Function):
+    """Alpha-over of binned (tile, stroke) pairs by the compiled kernels, with their gradients."""
+
+    @staticmethod
+    def forward(ctx, curve, width, opacity, color, background, layout):
+        sid, starts, stops, origin, tile, softness = layout
+        arrays = [t.detach().contiguous().numpy() for t in (curve, width, opacity, color, background)]
+        rgb, transmit, before, keep_before = tile_kernels.composite_forward(
+            *arrays, sid, starts, stops, origin, tile, softness)
+        ctx.layout = layout
+        ctx.arrays = arrays[:4]
+        ctx.before, ctx.keep_before = before, keep_before
+        return torch.from_numpy(rgb), torch.from_numpy(transmit)
+
+    @staticmethod
+    def backward(ctx, grad_rgb, grad_transmit):
+        sid, starts, stops, origin, tile, softness = ctx.layout
+        g_rgb = grad_rgb.detach().contiguous().numpy()
+        g_transmit = grad_transmit.detach().contiguous().numpy()
+        per_pair = tile_kernels.composite_backward(*ctx.arrays, sid, starts, stops, origin, tile, softness,
+                                                   ctx.before, ctx.keep_before, g_rgb, g_transmit)
+        index = torch.from_numpy(sid)
+        n = ctx.arrays[0].shape[0]
+        sums = []
+        for part in per_pair[:4]:  # per (tile, stroke) pair -> per stroke
+            values = torch.from_numpy(part)
+            sums.append(torch.zeros((n, *values.shape[1:]), dtype=values.dtype).index_add_(0, index, values))
+        g_curve, g_width, g_opacity, g_color = sums
+        return g_curve, g_width, g_opacity, g_color, torch.from_numpy(per_pair[4]), None
+
+
 def render_tiles(strokes: StrokeParams, grid: TileGrid, background_tiles: torch.Tensor, *,
                  softness: float = 1.0, segments: int = DEFAULT_SEGMENTS) -> TileComposite:
     """Composite ``strokes`` over ``background_tiles`` (from ``grid.split``), touched tiles only.
@@ -188,27 +189,13 @@ def render_tiles(strokes: StrokeParams, grid: TileGrid, background_tiles: torch.
     if sid.numel() == 0:
         empty = torch.zeros(0, dtype=torch.long)
         return TileComposite(empty, background_tiles[empty], torch.ones(0, tile * tile, dtype=dtype))
-
     tiles, per_tile = torch.unique_consecutive(tile_id, return_counts=True)
-    seg = torch.repeat_interleave(torch.arange(tiles.numel()), per_tile)
-    ends = torch.cumsum(per_tile, 0) - 1
-    starts = ends - per_tile + 1
-    gy, gx = torch.meshgrid(torch.arange(tile, dtype=dtype), torch.arange(tile, dtype=dtype), indexing="ij")
-    local = torch.stack([gx.reshape(-1), gy.reshape(-1)], -1) + 0.5  # (T*T, 2) pixel centres
-    origin = torch.stack([(tile_id % grid.cols).to(dtype), (tile_id // grid.cols).to(dtype)], -1) * tile
-    pix = origin[:, None, :] + local[None]  # (P, T*T, 2)
-    d2 = stroke_distance2(pix, curve, sid)
-    alpha = coverage(d2, strokes.width[sid, None], strokes.opacity[sid, None], softness)  # (P, T*T)
-
-    log_keep = torch.log1p(-alpha.clamp(max=1 - 1e-6)).double()
-    csum = torch.cumsum(log_keep, 0)
-    before_start = torch.where((starts > 0)[:, None], csum[(starts - 1).clamp(min=0)], torch.zeros_like(csum[:1]))
-    later = (csum[ends][seg] - csum).to(dtype)  # log transmittance of the strokes painted after
-    weight = alpha * torch.exp(later)
-    painted = torch.zeros(tiles.numel(), tile * tile, 3, dtype=dtype).index_add(
-        0, seg, weight[..., None] * strokes.color[sid][:, None, :])
-    transmit = torch.exp((csum[ends] - before_start).to(dtype))  # (G, T*T)
-    return TileComposite(tiles, painted + transmit[..., None] * background_tiles[tiles], transmit)
+    stops = torch.cumsum(per_tile, 0)
+    origin = torch.stack([tiles % grid.cols, tiles // grid.cols], -1).to(dtype) * tile
+    layout = (sid.numpy(), (stops - per_tile).numpy(), stops.numpy(), origin.numpy(), tile, float(softness))
+    rgb, transmit = _TileComposite.apply(curve, strokes.width, strokes.opacity, strokes.color,
+                                         background_tiles[tiles], layout)
+    return TileComposite(tiles, rgb, transmit)
 
 
 def render(strokes: StrokeParams, size: tuple[int, int], background: torch.Tensor | None = None, *,
