@@ -192,7 +192,8 @@ def render_tiles(strokes: StrokeParams, grid: TileGrid, background_tiles: torch.
     tiles, per_tile = torch.unique_consecutive(tile_id, return_counts=True)
     stops = torch.cumsum(per_tile, 0)
     origin = torch.stack([tiles % grid.cols, tiles // grid.cols], -1).to(dtype) * tile
-    layout = (sid.numpy(), (stops - per_tile).numpy(), stops.numpy(), origin.numpy(), tile, float(softness))
+    softness_t = origin.numpy().dtype.type(softness)  # the kernels' dtype: a float64 scalar would promote float32
+    layout = (sid.numpy(), (stops - per_tile).numpy(), stops.numpy(), origin.numpy(), tile, softness_t)
     rgb, transmit = _TileComposite.apply(curve, strokes.width, strokes.opacity, strokes.color,
                                          background_tiles[tiles], layout)
     return TileComposite(tiles, rgb, transmit)

@@ -22,9 +22,12 @@ import numpy as np
 
 from .strokes import REACH_SOFTNESS
 
-_EPS = 1e-8  # inside the square root, as in renderer.coverage
+_EPS = np.float32(1e-8)  # inside the square root, as in renderer.coverage
 _FAR = 1e30
 _FAST = {"reassoc", "contract", "arcp", "nsz"}  # no "ninf"/"nnan": distances start at a large value
+# float32 constants: a float64 literal would promote a float32 kernel's arithmetic (and halve its SIMD width)
+_ZERO, _HALF, _ONE, _TINY = np.float32(0.0), np.float32(0.5), np.float32(1.0), np.float32(1e-12)
+_TWO, _REACH, _CUT = np.float32(2.0), np.float32(REACH_SOFTNESS), np.float32(2 * REACH_SOFTNESS)  # exp's argument is clamped here: far beyond reach
 
 
 @numba.njit(inline="always", fastmath=_FAST)
@@ -36,10 +39,10 @@ def _distance2(curve, s, qx, qy, best):
     for k in range(curve.shape[1] - 1):
         ax, ay = curve[s, k, 0], curve[s, k, 1]
         abx, aby = curve[s, k + 1, 0] - ax, curve[s, k + 1, 1] - ay
-        inv = 1.0 / (abx * abx + aby * aby + 1e-12)
+        inv = _ONE / (abx * abx + aby * aby + _TINY)
         for p in range(pixels):
             aqx, aqy = qx[p] - ax, qy[p] - ay
-            t = min(max((aqx * abx + aqy * aby) * inv, 0.0), 1.0)
+            t = min(max((aqx * abx + aqy * aby) * inv, _ZERO), _ONE)
             dx, dy = aqx - t * abx, aqy - t * aby
             best[p] = min(best[p], dx * dx + dy * dy)
 
@@ -53,10 +56,10 @@ def _closest(curve, s, qx, qy, best, seg, tt, rx, ry):
     for k in range(curve.shape[1] - 1):
         ax, ay = curve[s, k, 0], curve[s, k, 1]
         abx, aby = curve[s, k + 1, 0] - ax, curve[s, k + 1, 1] - ay
-        inv = 1.0 / (abx * abx + aby * aby + 1e-12)
+        inv = _ONE / (abx * abx + aby * aby + _TINY)
         for p in range(pixels):
             aqx, aqy = qx[p] - ax, qy[p] - ay
-            t = min(max((aqx * abx + aqy * aby) * inv, 0.0), 1.0)
+            t = min(max((aqx * abx + aqy * aby) * inv, _ZERO), _ONE)
             dx, dy = aqx - t * abx, aqy - t * aby
             d2 = dx * dx + dy * dy
             closer = d2 < best[p]
@@ -70,7 +73,7 @@ def _closest(curve, s, qx, qy, best, seg, tt, rx, ry):
 @numba.njit(inline="always", fastmath=_FAST)
 def _sigmoid_of_distance(d, half, reach, softness):
     """``sigmoid((half - d) / softness)`` within reach, 0 beyond (a select, not a branch)."""
-    return 1.0 / (1.0 + math.exp(min((d - half) / softness, 2 * REACH_SOFTNESS))) if d <= reach else 0.0
+    return _ONE / (_ONE + math.exp(min((d - half) / softness, _CUT))) if d <= reach else _ZERO
 
 
 @numba.njit(inline="always", fastmath=_FAST)
@@ -78,13 +81,13 @@ def _segment_gradients(g_curve, g_d2, seg, tt, rx, ry):
     """Add a stroke's per-pixel distance gradients to its polyline vertices (K+1, 2): at the
     closest point, d2 = |q - a - t (b - a)|^2 gives d/da = -2 (1 - t) r and d/db = -2 t r."""
     for k in range(g_curve.shape[0] - 1):
-        ax = ay = bx = by = 0.0
+        ax = ay = bx = by = _ZERO
         for p in range(g_d2.shape[0]):  # one pass per segment keeps the loop free of scatters
-            on = g_d2[p] if seg[p] == k else 0.0
-            ax -= 2 * on * (1 - tt[p]) * rx[p]
-            ay -= 2 * on * (1 - tt[p]) * ry[p]
-            bx -= 2 * on * tt[p] * rx[p]
-            by -= 2 * on * tt[p] * ry[p]
+            on = _TWO * g_d2[p] if seg[p] == k else _ZERO
+            ax -= on * (_ONE - tt[p]) * rx[p]
+            ay -= on * (_ONE - tt[p]) * ry[p]
+            bx -= on * tt[p] * rx[p]
+            by -= on * tt[p] * ry[p]
         g_curve[k, 0] += ax
         g_curve[k, 1] += ay
         g_curve[k + 1, 0] += bx
@@ -120,8 +123,8 @@ def composite_forward(curve, width, opacity, color, background, sid, starts, sto
         for i in range(starts[g], stops[g]):
             s = sid[i]
             _distance2(curve, s, qx, qy, best)
-            half, op = width[s] / 2, opacity[s]
-            reach = half + softness * REACH_SOFTNESS
+            half, op = width[s] * _HALF, opacity[s]
+            reach = half + softness * _REACH
             c0, c1, c2 = color[s, 0], color[s, 1], color[s, 2]
             for p in range(pixels):
                 before[i, p, 0], before[i, p, 1], before[i, p, 2] = canvas[p, 0], canvas[p, 1], canvas[p, 2]
@@ -130,7 +133,7 @@ def composite_forward(curve, width, opacity, color, background, sid, starts, sto
                 canvas[p, 0] += alpha * (c0 - canvas[p, 0])
                 canvas[p, 1] += alpha * (c1 - canvas[p, 1])
                 canvas[p, 2] += alpha * (c2 - canvas[p, 2])
-                keep[p] *= 1.0 - alpha
+                keep[p] *= _ONE - alpha
         rgb[g] = canvas
         transmit[g] = keep
     return rgb, transmit, before, keep_before
@@ -160,10 +163,10 @@ def composite_backward(curve, width, opacity, color, sid, starts, stops, origin,
         for i in range(stops[g] - 1, starts[g] - 1, -1):
             s = sid[i]
             _closest(curve, s, qx, qy, best, seg, tt, rx, ry)
-            half, op = width[s] / 2, opacity[s]
-            reach = half + softness * REACH_SOFTNESS
+            half, op = width[s] * _HALF, opacity[s]
+            reach = half + softness * _REACH
             c0, c1, c2 = color[s, 0], color[s, 1], color[s, 2]
-            sum_c0 = sum_c1 = sum_c2 = sum_op = sum_w = 0.0
+            sum_c0 = sum_c1 = sum_c2 = sum_op = sum_w = _ZERO
             for p in range(pixels):
                 d = math.sqrt(best[p] + _EPS)
                 sig = _sigmoid_of_distance(d, half, reach, softness)
@@ -174,13 +177,13 @@ def composite_backward(curve, width, opacity, color, sid, starts, stops, origin,
                 sum_c1 += grad[p, 1] * alpha
                 sum_c2 += grad[p, 2] * alpha
                 sum_op += g_alpha * sig
-                g_u = g_alpha * op * sig * (1.0 - sig) / softness  # u = (half - d) / softness
-                sum_w += g_u / 2
-                g_d2[p] = -g_u / (2 * d)
-                grad[p, 0] *= 1.0 - alpha
-                grad[p, 1] *= 1.0 - alpha
-                grad[p, 2] *= 1.0 - alpha
-                g_keep[p] *= 1.0 - alpha
+                g_u = g_alpha * op * sig * (_ONE - sig) / softness  # u = (half - d) / softness
+                sum_w += g_u * _HALF
+                g_d2[p] = -g_u / (d + d)
+                grad[p, 0] *= _ONE - alpha
+                grad[p, 1] *= _ONE - alpha
+                grad[p, 2] *= _ONE - alpha
+                g_keep[p] *= _ONE - alpha
             g_color[i, 0], g_color[i, 1], g_color[i, 2] = sum_c0, sum_c1, sum_c2
             g_opacity[i], g_width[i] = sum_op, sum_w
             _segment_gradients(g_curve[i], g_d2, seg, tt, rx, ry)
