@@ -324,7 +324,7 @@ def test_trainer_outputs_hold_no_pickle_and_load_without_it(tmp_path, monkeypatc
     tiny = {k: list(v) if isinstance(v, tuple) else v for k, v in TINY_PAINTER.items()}
     cfg = dict(tiny, dataset=str(data), out=str(tmp_path / "model"), live_dir=str(tmp_path / "live"), batch_size=1,
                checkpoint_every=1, keep_checkpoints=2, eval_every=0, log_every=1, warmup_steps=0, threads=1,
-               lr_schedule="constant")  # a longer run extends a constant schedule: it resumes
+               lr_schedule="constant", lpips_weights="")  # a longer run extends a constant schedule: it resumes
     train(TrainConfig(**cfg, steps=2), progress=False)
     out = tmp_path / "model"
     files = [p for p in out.rglob("*") if p.is_file() and p.name != OWNER_FILE]
