@@ -27,23 +27,37 @@ _FAR = 1e30
 _FAST = {"reassoc", "contract", "arcp", "nsz"}  # no "ninf"/"nnan": distances start at a large value
 # float32 constants: a float64 literal would promote a float32 kernel's arithmetic (and halve its SIMD width)
 _ZERO, _HALF, _ONE, _TINY = np.float32(0.0), np.float32(0.5), np.float32(1.0), np.float32(1e-12)
-_TWO, _REACH, _CUT = np.float32(2.0), np.float32(REACH_SOFTNESS), np.float32(2 * REACH_SOFTNESS)  # exp's argument is clamped here: far beyond reach
+_TWO, _REACH = np.float32(2.0), np.float32(REACH_SOFTNESS)
+_CUT = np.float32(2 * REACH_SOFTNESS)  # exp's argument is clamped here: far beyond reach
+
+
+@numba.njit(inline="always", fastmath=_FAST)
+def _segment(curve, s, k):
+    """Segment ``k`` of stroke ``s``: its start, direction and 1 / squared length."""
+    ax, ay = curve[s, k, 0], curve[s, k, 1]
+    abx, aby = curve[s, k + 1, 0] - ax, curve[s, k + 1, 1] - ay
+    return ax, ay, abx, aby, _ONE / (abx * abx + aby * aby + _TINY)
+
+
+@numba.njit(inline="always", fastmath=_FAST)
+def _to_segment(qx, qy, ax, ay, abx, aby, inv):
+    """The closest point of a segment to (qx, qy): its t along the segment and the residual."""
+    aqx, aqy = qx - ax, qy - ay
+    t = min(max((aqx * abx + aqy * aby) * inv, _ZERO), _ONE)
+    return t, aqx - t * abx, aqy - t * aby
 
 
 @numba.njit(inline="always", fastmath=_FAST)
 def _distance2(curve, s, qx, qy, best):
-    """Per pixel: squared distance to stroke ``s`` (the forward pass needs no more)."""
+    """Per pixel: squared distance to stroke ``s`` (the forward pass needs no more, and storing
+    less keeps its loop lighter than :func:`_closest`'s)."""
     pixels = qx.shape[0]
     for p in range(pixels):
         best[p] = _FAR
     for k in range(curve.shape[1] - 1):
-        ax, ay = curve[s, k, 0], curve[s, k, 1]
-        abx, aby = curve[s, k + 1, 0] - ax, curve[s, k + 1, 1] - ay
-        inv = _ONE / (abx * abx + aby * aby + _TINY)
+        ax, ay, abx, aby, inv = _segment(curve, s, k)
         for p in range(pixels):
-            aqx, aqy = qx[p] - ax, qy[p] - ay
-            t = min(max((aqx * abx + aqy * aby) * inv, _ZERO), _ONE)
-            dx, dy = aqx - t * abx, aqy - t * aby
+            _, dx, dy = _to_segment(qx[p], qy[p], ax, ay, abx, aby, inv)
             best[p] = min(best[p], dx * dx + dy * dy)
 
 
@@ -54,13 +68,9 @@ def _closest(curve, s, qx, qy, best, seg, tt, rx, ry):
     for p in range(pixels):
         best[p] = _FAR
     for k in range(curve.shape[1] - 1):
-        ax, ay = curve[s, k, 0], curve[s, k, 1]
-        abx, aby = curve[s, k + 1, 0] - ax, curve[s, k + 1, 1] - ay
-        inv = _ONE / (abx * abx + aby * aby + _TINY)
+        ax, ay, abx, aby, inv = _segment(curve, s, k)
         for p in range(pixels):
-            aqx, aqy = qx[p] - ax, qy[p] - ay
-            t = min(max((aqx * abx + aqy * aby) * inv, _ZERO), _ONE)
-            dx, dy = aqx - t * abx, aqy - t * aby
+            t, dx, dy = _to_segment(qx[p], qy[p], ax, ay, abx, aby, inv)
             d2 = dx * dx + dy * dy
             closer = d2 < best[p]
             best[p] = d2 if closer else best[p]
