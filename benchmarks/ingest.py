@@ -55,7 +55,7 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",") if s]
     hard = [int(s) for s in args.hard_seeds.split(",") if s]
     ids = sample_inputs(work, seeds, hard, args.duration, fps=args.fps)
-    mediapipe = (Path(args.weights) / "mediapipe").is_dir() or any(Path(args.weights).glob("**/*.tflite"))
+    mediapipe = (Path(args.weights) / "mediapipe").is_dir()  # the weights stage's MediaPipe folder
     frames_cfg, canvas_cfg, clean_cfg = configs(work, args.weights, mediapipe)
     staged = ingest(frames_cfg, canvas_cfg)
     rows, totals = [], {"frames": 0, "decode_s": 0.0, "ingest_s": 0.0}

@@ -64,12 +64,10 @@ def scratch_checkout() -> Path:
 def repro_from_scratch_seconds() -> float | None:
     folder = scratch_checkout()
     try:
-        for name in ("data/real_sequence",):  # a symlink the checkout carries: keep it pointing where it did
-            link = ROOT / name
-            if link.is_symlink():
-                (folder / name).parent.mkdir(parents=True, exist_ok=True)
-                (folder / name).unlink(missing_ok=True)
-                (folder / name).symlink_to(os.readlink(link))
+        real = ROOT / "data" / "real_sequence"  # the evaluation's real sequence, where this checkout has one
+        if real.exists():
+            (folder / "data").mkdir(exist_ok=True)
+            (folder / "data" / "real_sequence").symlink_to(real.resolve())
         return timed(["dvc", "repro", "--no-commit"], folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
