@@ -11,6 +11,16 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+def pytest_collection_modifyitems(items):
+    """Files holding a slow test run first, each file's tests in their own order.
+
+    pytest-xdist hands whole files to its workers in collection order (``--dist=loadfile``):
+    a long file started last would leave the other workers idle at the end.
+    """
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _one_thread():
     try:

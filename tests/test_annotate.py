@@ -24,7 +24,7 @@ from inverse_painting.records import PaintingSequence, StepsDoc
 from inverse_painting.sample.labels import matches_sample_layer
 from inverse_painting.sample.sequences import write_sample_sequence
 
-OFFLINE = AnnotateConfig(masks=MaskSettings(backend="lab"), label_backend="classical", mask_sizes=(32,))
+OFFLINE = AnnotateConfig(masks=MaskSettings(backend="lab"), label_backend="classical", mask_sizes=(32,), workers=1)
 VOCAB = ["sky", "clouds", "mountain", "trees", "grass", "water", "flowers", "rocks", "sun", "reflection"]
 load_sequence = PaintingSequence.read
 

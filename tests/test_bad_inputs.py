@@ -38,6 +38,7 @@ def bad_videos(tmp_path_factory, short_sample):
     return d
 
 
+@pytest.mark.slow
 def test_fetch_and_frames_record_every_bad_video(tmp_path, bad_videos):
     manifest = tmp_path / "sources.yaml"
     names = ["corrupt.mp4", "truncated.mp4", "empty.mp4", "page.mp4", "audio_only.m4a",

@@ -41,11 +41,13 @@ from inverse_painting.sample import generate_still
 from inverse_painting.sample.scene import FRAME_SIZE, SKIN_TONES, make_background, title_card
 
 REPO = Path(__file__).resolve().parent.parent
-CANVAS = CanvasConfig(backend="classical", width=256, margin=0.15, person=PersonShotConfig(enabled=False))
-CLEAN = CleanConfig(backend="fused", analysis_width=160, min_occluder_fraction=0.0005, occluded="drop",
+# workers=1: stages run inline in the test process (the pool has its own tests in test_executor.py)
+CANVAS = CanvasConfig(backend="classical", width=256, margin=0.15, person=PersonShotConfig(enabled=False), workers=1)
+CLEAN = CleanConfig(backend="fused", analysis_width=160, min_occluder_fraction=0.0005, occluded="drop", workers=1,
                     fused=FusedOccluderConfig(mediapipe=MediaPipeSettings(enabled=False)))
-ANNOTATE = AnnotateConfig(masks=MaskSettings(backend="lab"), label_backend="classical", mask_sizes=(16,))
-SYNTH = dict(size=48, strokes=24, steps=(3, 3, 2, 2), frames=4, layers=2, gif=False, video_fps=4.0, keyframe_gap_s=())
+ANNOTATE = AnnotateConfig(masks=MaskSettings(backend="lab"), label_backend="classical", mask_sizes=(16,), workers=1)
+SYNTH = dict(size=48, strokes=24, steps=(3, 3, 2, 2), frames=4, layers=2, gif=False, video_fps=4.0, keyframe_gap_s=(),
+             workers=1)
 runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
 
 
@@ -121,7 +123,7 @@ def studio(tmp_path_factory):
             write_info(raw / name)
         make_wall_video(raw / "wall" / "video.mp4")
         make_hand_video(raw / "good", raw / "hand" / "video.mp4")
-        stage("frames", fetched_items(raw), frames_item, root / "frames", FramesConfig(raw=str(raw)))
+        stage("frames", fetched_items(raw), frames_item, root / "frames", FramesConfig(raw=str(raw), workers=1))
         canvas_config = replace(CANVAS, frames=str(root / "frames"), out=str(root / "canvas"))
         canvas = stage("canvas", frames_items(canvas_config.frames), canvas_item, canvas_config.out, canvas_config)
         clean_config = replace(CLEAN, canvas=str(root / "canvas"), frames=str(root / "frames"),
@@ -130,6 +132,7 @@ def studio(tmp_path_factory):
     return {"root": root, "fetch": fetch, "canvas": rows_by_id(canvas), "clean": rows_by_id(clean)}
 
 
+@pytest.mark.slow
 def test_videos_without_a_clean_canvas_end_as_rows_with_reasons(studio):
     canvas, clean = studio["canvas"], studio["clean"]
     assert canvas["good"].status == "ok" and canvas["good"].info["with_canvas"] >= 8
@@ -168,6 +171,7 @@ def odd_images(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_synth_stage_over_odd_images(odd_images, tmp_path):
     from inverse_painting.synth import SynthConfig
     from inverse_painting.synth.sources import image_source
@@ -278,6 +282,7 @@ def files_holding(roots, secret: str) -> list[str]:
     return [str(p) for root in roots for p in Path(root).rglob("*") if p.is_file() and needle in p.read_bytes()]
 
 
+@pytest.mark.slow
 def test_fake_token_reaches_no_output_ledger_card_or_log(studio, tmp_path, monkeypatch, capsys):
     import huggingface_hub
 

@@ -20,6 +20,7 @@ from inverse_painting.media import VideoWriter, open_video, write_gif
 from inverse_painting.sample import SampleSpec, generate_sample_video
 from inverse_painting.sample.scene import FRAME_SIZE, SKIN_TONES, make_background
 
+pytestmark = pytest.mark.slow
 HEAD_S = 60  # the talking head's seconds before the painting
 
 

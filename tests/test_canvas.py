@@ -26,7 +26,7 @@ NO_PERSON = PersonShotConfig(enabled=False)  # tests have no MediaPipe weights: 
 
 def canvas_config(root: Path) -> CanvasConfig:
     return CanvasConfig(frames=str(root / "frames"), out=str(root / "canvas"), backend="classical", width=512,
-                        margin=0.15, person=NO_PERSON)
+                        margin=0.15, person=NO_PERSON, workers=1)
 
 
 def make_sampled_videos(root: Path, seeds, duration: float = 24, fps: float = 4, hard: bool = False
@@ -45,7 +45,7 @@ def make_sampled_videos(root: Path, seeds, duration: float = 24, fps: float = 4,
                                                                   "licence": "CC0-1.0", "split_hint": "test"}))
         gts[vid] = gt
     run_stage("frames", fetched_items(root / "raw"), frames_item, root / "frames",
-              FramesConfig(raw=str(root / "raw")), progress=False)
+              FramesConfig(raw=str(root / "raw"), workers=1), progress=False)
     config = canvas_config(root)
     run_stage("canvas", frames_items(config.frames), canvas_item, config.out, config, progress=False)
     return gts
@@ -84,6 +84,7 @@ def tiny_grounding_dino(folder: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_classical_quads_match_ground_truth_across_the_camera_move(canvas_run):
     root, gts = canvas_run
     for vid, gt in gts.items():
@@ -113,6 +114,7 @@ def test_classical_quads_match_ground_truth_across_the_camera_move(canvas_run):
         assert img.shape[:2] == (plane["height"] + 2 * m, plane["width"] + 2 * m)
 
 
+@pytest.mark.slow
 def test_rerun_is_cached(canvas_run):
     root, _ = canvas_run
     config = canvas_config(root)
@@ -130,6 +132,7 @@ def test_corner_order_and_overlap():
     assert quad_iou(quad, quad + [200, 0]) == 0.0
 
 
+@pytest.mark.slow
 def test_grounding_dino_backend_loads_and_refines_boxes(canvas_run, tmp_path):
     from inverse_painting.canvas import CanvasFinder
     from inverse_painting.vision import Box
@@ -200,6 +203,7 @@ def _visible_iou(a, b, size) -> float:
     return inter / (cv2.contourArea(pa) + cv2.contourArea(pb) - inter)
 
 
+@pytest.mark.slow
 def test_the_harder_world_cuts_close_ups_and_a_shot_without_the_canvas(hard_run):
     root, gts = hard_run
     (vid, gt), = gts.items()
@@ -256,6 +260,7 @@ def test_missing_mediapipe_weights_say_what_to_do(tmp_path):
     assert CanvasConfig(person=NO_PERSON).finder().person is None  # explicitly off: no test, and the report says so
 
 
+@pytest.mark.slow
 def test_a_confirmation_refuses_partial_views_it_does_not_see(hard_run):
     from inverse_painting.canvas import CanvasFinder, ClassicalCanvasDetector
     from inverse_painting.media.images import read_image as read

@@ -27,7 +27,7 @@ NO_MEDIAPIPE = FusedOccluderConfig(mediapipe=MediaPipeSettings(enabled=False))  
 def clean_config(root) -> CleanConfig:
     return CleanConfig(canvas=str(root / "canvas"), frames=str(root / "frames"), out=str(root / "keyframes"),
                        backend="fused", fused=NO_MEDIAPIPE, analysis_width=200, min_occluder_fraction=0.0005,
-                       occluded="drop")
+                       occluded="drop", workers=1)
 
 
 def views_of(root, vid):
@@ -50,6 +50,7 @@ def _psnr(a, b):
     return 10 * np.log10(255.0 ** 2 / np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
 
 
+@pytest.mark.slow
 def test_occluded_frames_are_found(clean_run):
     root, gts, _ = clean_run
     tp = fp = fn = 0
@@ -80,6 +81,7 @@ def test_occluded_frames_are_found(clean_run):
         assert row.info["signals_off"] == ["grounding-dino", "hand", "person"] and row.info["signals_fired"]
 
 
+@pytest.mark.slow
 def test_keyframes_are_clean_faithful_and_progress(clean_run):
     root, gts, _ = clean_run
     for vid, gt in gts.items():
@@ -109,6 +111,7 @@ def test_keyframes_are_clean_faithful_and_progress(clean_run):
         assert [k["dt"] for k in keys[1:]] == [round(b["t"] - a["t"], 6) for a, b in zip(keys, keys[1:])]
 
 
+@pytest.mark.slow
 def test_fill_mode_keeps_covered_frames_without_the_hand(clean_run, tmp_path):
     root, gts, _ = clean_run
     config = replace(clean_config(root), occluded="fill", out=str(tmp_path / "filled"))
@@ -131,6 +134,7 @@ def test_fill_mode_keeps_covered_frames_without_the_hand(clean_run, tmp_path):
                        for r in seq["rejected"])
 
 
+@pytest.mark.slow
 def test_grounding_dino_occluder_backend_plumbing(clean_run, tmp_path):
     root, gts, _ = clean_run
     views = views_of(root, next(iter(gts)))
@@ -148,6 +152,7 @@ def test_grounding_dino_occluder_backend_plumbing(clean_run, tmp_path):
     assert any("grounding-dino" in o.signals for o in fused.detect(views))
 
 
+@pytest.mark.slow
 def test_rejections_are_counted_by_code(clean_run):
     root, gts, report = clean_run
     for row in report.rows:
@@ -184,6 +189,7 @@ class _Hand:  # what MediaPipe's tracker answers, at a fixed place
         self.palm = type("Palm", (), {"score": 0.9})()
 
 
+@pytest.mark.slow
 def test_the_hand_signal_and_missing_weights(clean_run, tmp_path):
     from inverse_painting.weights import WeightsMissing
 

@@ -38,6 +38,8 @@ def project(tmp_path_factory):
         "sources:\n  - url: sample://landscape/21?duration=16&fps=4\n  - url: sample://landscape/22?duration=16&fps=4\n")
     params = yaml.safe_load((work / "params.yaml").read_text())
     params["fetch"]["sources"] = "sources/tiny.yaml"
+    for stage in ("fetch", "frames"):  # two short videos: inline, no worker pool beside the other test workers
+        params[stage]["workers"] = 1
     stages = set(yaml.safe_load((work / "dvc.yaml").read_text())["stages"])
     # Only the ingestion stages run here; later stages have their own tests.
     dvc = yaml.safe_load((work / "dvc.yaml").read_text())

@@ -32,8 +32,14 @@ def done(markers: Path) -> list[str]:
 
 def start_stage(project: Path, stage: str) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "INVERSE_PAINTING_PARAMS": str(project / "params.yaml")}
-    return subprocess.Popen([sys.executable, "-m", f"pipelines.{stage}"], cwd=project, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(project / f"{stage}.log", "ab") as log:  # appended run after run: a failure shows its traceback
+        return subprocess.Popen([sys.executable, "-m", f"pipelines.{stage}"], cwd=project, env=env,
+                                stdout=subprocess.DEVNULL, stderr=log)
+
+
+def log_tail(project: Path, stage: str, chars: int = 3000) -> str:
+    path = project / f"{stage}.log"
+    return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
 
 
 def make_project(root: Path, params: dict, sources: str) -> Path:

@@ -18,7 +18,8 @@ from inverse_painting.synth import SynthConfig
 from inverse_painting.synth.stage import synth_item, synth_items
 
 PARAMS = Path(__file__).resolve().parent.parent / "params.yaml"
-TINY = dict(size=64, strokes=48, steps=(4, 4, 3, 3), frames=6, layers=3, gif=True, video_fps=4.0, keyframe_gap_s=())
+TINY = dict(size=64, strokes=48, steps=(4, 4, 3, 3), frames=6, layers=3, gif=True, video_fps=4.0, keyframe_gap_s=(),
+            workers=1)
 
 
 def config_for(source, out, **extra) -> SynthConfig:
