@@ -300,3 +300,40 @@ def test_an_arm_that_crossed_the_edge_a_moment_before_is_one_occluder():
     covered = (40 * 15 - 3 * 15) / inside.sum()  # over the canvas, less the strip right at the edge
     assert found[3].fraction >= 0.9 * covered, found[3].fraction
     assert all(o.fraction == 0 for k, o in enumerate(found) if k not in (1, 2, 3))
+
+
+class _CloseUp:
+    """The few PlaneViews members ``transient_masks`` reads: one steady segment of a whole plane."""
+
+    def __init__(self, analysis):
+        self.analysis, self.plane = analysis, type("Plane", (), {"whole": True})()
+
+    def __len__(self):
+        return len(self.analysis)
+
+    def segments(self):
+        return [list(range(len(self.analysis)))]
+
+
+def test_a_sleeve_reaching_into_a_close_up_of_a_whole_canvas_is_an_occluder():
+    """A close-up inside a whole canvas sees no canvas edge: a dark sleeve (no skin) reaches in across the
+    frames' border, and that border counts as outside. Paint laid meanwhile does not."""
+    from inverse_painting.clean.occluders import AnalysisFrames, ClassicalOccluderConfig, ClassicalOccluderDetector
+    from inverse_painting.clean.transient import transient_masks
+
+    h, w, n = 100, 120, 7
+    rng = np.random.default_rng(5)
+    frames = np.repeat((np.full((h, w, 3), 200, np.float32) + rng.normal(0, 3, (h, w, 3)))[None], n, 0)
+    inside = np.zeros((h, w), bool)
+    inside[10:90, 10:110] = True  # the whole canvas's box on the plane
+    valid = np.zeros((n, h, w), bool)
+    valid[:, 30:70, 30:90] = True  # what the close-up frames show of it
+    for t in range(2, n):
+        frames[t:, 40:48, 40 + 6 * t:46 + 6 * t] = 60  # a dab of paint each frame: it stays
+    frames[3, 50:70, 55:65] = 50  # the sleeve, up from the frames' bottom border, once
+    small = np.clip(frames, 0, 255).astype(np.uint8)
+    analysis = AnalysisFrames(small, np.ones((n, 3), np.float32), inside, np.zeros((h, w), bool), (w, h),
+                              (10, 10, 110, 90), None, valid)
+    masks = transient_masks(_CloseUp(analysis), ClassicalOccluderDetector(ClassicalOccluderConfig(reach_px=0)))
+    assert masks[3][50:70, 55:65].mean() > 0.8
+    assert not masks[3][40:48, 40:90].any() and not any(m.any() for k, m in enumerate(masks) if k != 3)

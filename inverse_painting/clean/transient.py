@@ -9,11 +9,13 @@ only regions with a good share of themselves outside the canvas count there, as 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
 from .occluders import AnalysisFrames, ClassicalOccluderDetector
-from .views import PlaneViews, surroundings
+from .views import PlaneViews, border_band, surroundings
 
 
 def steady(frames: AnalysisFrames, members: list[int], min_overlap: float = 0.6) -> bool:
@@ -42,7 +44,14 @@ def transient_masks(views: PlaneViews, detector: ClassicalOccluderDetector) -> l
             inside = frames.canvas_masks[members].any(0)
         valid = np.ones((len(members),) + inside.shape, bool) if frames.valid is None else frames.valid[members]
         far = surroundings(inside, valid, views.plane.whole)
-        found = detector.deviations(frames.subset(members, inside, far))
+        subset = frames.subset(members, inside, far)  # lighting matched on what surrounds the canvas
+        if views.plane.whole and not sees_all_of(inside, valid):
+            # A close-up of a whole canvas: an arm reaches in across the frames' border, which counts as
+            # outside where it cuts through the canvas (near the canvas edge the edge itself decides).
+            deep = cv2.erode(inside.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+            far = far | (border_band(valid) & deep)
+            subset = replace(subset, far=far)
+        found = detector.deviations(subset)
         for pos, (i, occ) in enumerate(zip(members, found)):
             mask = np.zeros(inside.shape, bool) if occ.mask is None else cv2.resize(
                 occ.mask.astype(np.uint8), inside.shape[::-1], interpolation=cv2.INTER_NEAREST).astype(bool)
@@ -50,6 +59,11 @@ def transient_masks(views: PlaneViews, detector: ClassicalOccluderDetector) -> l
                 mask = mostly_outside(mask, far)
             out[i] = mask & valid[pos]
     return out
+
+
+def sees_all_of(inside: np.ndarray, valid: np.ndarray, share: float = 0.98) -> bool:
+    """Every frame shows (nearly) all of the canvas."""
+    return bool((inside & valid.all(0)).sum() >= share * max(int(inside.sum()), 1))
 
 
 def mostly_outside(mask: np.ndarray, far: np.ndarray, share: float = 0.25) -> np.ndarray:

@@ -120,9 +120,14 @@ def surroundings(inside: np.ndarray, valid: np.ndarray, whole: bool) -> np.ndarr
     seen_all = valid.all(0)
     far = seen_all & ~cv2.dilate(inside.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
     if not whole:
-        band = seen_all & ~cv2.erode(seen_all.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
-        far |= band
+        far |= border_band(valid)
     return far
+
+
+def border_band(valid: np.ndarray) -> np.ndarray:
+    """A thin band along the border of what every frame shows."""
+    seen_all = valid.all(0)
+    return seen_all & ~cv2.erode(seen_all.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool)
 
 
 def _fill_unseen(stack: np.ndarray, valid: np.ndarray) -> np.ndarray:
