@@ -149,3 +149,43 @@ def test_frames_sampling_keeps_timestamps(short_sample):
         assert [f.index for f in frames] == [5 * k for k in range(20)]
     half = list(sample_frames(out / "video.mp4", 2.5, "pyav"))
     assert [round(f.t, 2) for f in half[:4]] == [0.0, 0.4, 0.8, 1.2]
+
+
+def _sequential(path, rate: float, companions_s: float) -> list:
+    """The sampler over decord's plain sequential decode (every frame converted)."""
+    from inverse_painting.media.video import _Sampler, open_video
+
+    info, frames = open_video(path, "decord")
+    sampler = _Sampler(rate, 0.0, companions_s, info.rotation)
+    return [s for index, t, img in frames for s in sampler.push(index, t, img)] + sampler.flush()
+
+
+def _same(a: list, b: list) -> bool:
+    same = lambda x, y: (x is None and y is None) or (x is not None and y is not None and np.array_equal(x, y))  # noqa: E731
+    return len(a) == len(b) and all(x.index == y.index and x.t == y.t and same(x.image, y.image)
+                                    and same(x.before, y.before) and same(x.after, y.after) for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("rate, companions_s", [(1.0, 0.2), (2.5, 0.0), (3.0, 0.4)])
+def test_decord_samples_chosen_from_timestamps_are_the_sequential_ones(short_sample, rate, companions_s):
+    """Frames chosen on the index's timestamps and decoded without converting the rest are the very
+    frames (and companions, shared between samples where they overlap) of a sequential decode."""
+    path = short_sample[0] / "video.mp4"
+    assert _same(list(sample_frames(path, rate, "decord", companions_s=companions_s)),
+                 _sequential(path, rate, companions_s))
+
+
+def test_a_decord_error_mid_video_goes_on_sequentially_without_repeating(short_sample, monkeypatch):
+    from inverse_painting.media import video
+
+    path = short_sample[0] / "video.mp4"
+    chosen = video._DecordFrames.chosen
+
+    def fails_after_some(self, indices):
+        for n, frame in enumerate(chosen(self, indices)):
+            if n == 7:
+                raise self.decord.DECORDError("corrupt packet")
+            yield frame
+
+    monkeypatch.setattr(video._DecordFrames, "chosen", fails_after_some)
+    assert _same(list(sample_frames(path, 1.0, "decord", companions_s=0.2)), _sequential(path, 1.0, 0.2))
