@@ -96,8 +96,12 @@ def test_a_changed_dataset_is_trained_afresh_not_resumed(dataset, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(dataset, data)
     cfg = config(data, tmp_path / "m", steps=4, checkpoint_every=2)
-    assert train(cfg, progress=False).resumed_from == 0
-    assert train(cfg, progress=False).resumed_from == 4  # same config, same data: nothing to redo
+    first = train(cfg, progress=False)
+    assert first.resumed_from == 0
+    again = train(cfg, progress=False)
+    assert again.resumed_from == 4  # same config, same data: nothing to redo ...
+    summary = json.loads((tmp_path / "m" / "training.json").read_text())
+    assert again.final == first.final and summary["final"] == {k: round(v, 5) for k, v in first.final.items()} != {}
     shard = sorted((data / "data").rglob("train-*.parquet"))[0]
     rows = load_pairs(data, "train").select(range(6))
     rows.to_parquet(str(shard.with_suffix(".tmp")))

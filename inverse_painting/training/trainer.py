@@ -104,31 +104,31 @@ class _Training:
         # Resume only a run of the same configuration over the same data.
         self.digest = hashlib.sha256(f"{cfg.model_hash()}:{dataset_fingerprint(cfg.dataset, cfg.configs)}".encode()
                                      ).hexdigest()[:16]
-        self.start_step, self.history = self._resume()
+        self.start_step, self.history, self.resumed_final = self._resume()
         self.model, self.optimizer = self.accelerator.prepare(self.model, self.optimizer)
         self.core = self.accelerator.unwrap_model(self.model)
         self.live = None
         if cfg.live_dir and self.main:
             self.live = open_live(cfg.live_dir, self.start_step, cfg.logged_params())
 
-    def _resume(self) -> tuple[int, list[dict[str, Any]]]:
-        """The step and history of the newest checkpoint of this configuration (0, [] when none);
-        checkpoints of another configuration are removed."""
+    def _resume(self) -> tuple[int, list[dict[str, Any]], dict[str, float]]:
+        """The step, history and last step's losses of the newest checkpoint of this configuration
+        (0, [], {} when none); checkpoints of another configuration are removed."""
         if self.main:
             sweep_temporaries(self.ckpt_dir)  # a checkpoint a killed run was still writing
         previous = list_checkpoints(self.ckpt_dir)
         if not previous:
-            return 0, []
+            return 0, [], {}
         saved = json.loads((previous[-1] / "state.json").read_text())
         if saved.get("config_hash") == self.digest and saved.get("vocabulary") == self.model.vocabulary:
             state = load_checkpoint(previous[-1], self.model, self.optimizer)
             log.info("resuming from %s", previous[-1])
-            return state["step"], state.get("history", [])
+            return state["step"], state.get("history", []), state.get("final", {})
         log.info("checkpoints in %s belong to another configuration; starting afresh", self.ckpt_dir)
         if self.main:
             for p in previous:
                 shutil.rmtree(p, ignore_errors=True)
-        return 0, []
+        return 0, [], {}
 
     def validation_loss(self) -> dict[str, float]:
         """Mean losses over two fixed validation draws (the curve compares steps, not batches)."""
@@ -184,7 +184,8 @@ class _Training:
             live.next_step()
         if self.main and cfg.checkpoint_every and done % cfg.checkpoint_every == 0:
             save_checkpoint(self.ckpt_dir, done, self.core, self.optimizer,
-                            {"config_hash": self.digest, "vocabulary": self.core.vocabulary, "history": self.history},
+                            {"config_hash": self.digest, "vocabulary": self.core.vocabulary, "history": self.history,
+                             "final": final},
                             keep=cfg.keep_checkpoints)
         self.accelerator.wait_for_everyone()
 
@@ -194,7 +195,7 @@ class _Training:
 
         cfg = self.cfg
         self.model.train()
-        final: dict[str, float] = {}
+        final: dict[str, float] = dict(self.resumed_final)  # a run resumed at its last step ran none
         bar = tqdm(range(self.start_step, cfg.steps), initial=self.start_step, total=cfg.steps, desc="train",
                    disable=not (progress and self.main))
         for step in bar:
