@@ -129,3 +129,18 @@ def test_model_stage_configs_are_their_params_sections_and_dvc_params(stage):
     assert sorted(section) == keys
     assert sorted(yaml.safe_load((root / "dvc.yaml").read_text())["stages"][stage]["params"]) == [
         f"{stage}.{k}" for k in keys]
+
+
+def test_a_run_killed_while_dvclive_wrote_its_summary_resumes(dataset, tmp_path):
+    """dvclive writes metrics.json and params.yaml in place and reads them back on resume: a kill
+    in the middle of either write must not stop the next run from resuming."""
+    live = tmp_path / "live"
+    first = train(config(dataset, tmp_path / "m", steps=2, checkpoint_every=2, live_dir=str(live),
+                         lr_schedule="constant"), progress=False)
+    assert first.resumed_from == 0 and (live / "metrics.json").is_file() and (live / "params.yaml").is_file()
+    (live / "metrics.json").write_text('{\n    "train": {\n        "loss": 0.5')  # cut off mid-write
+    (live / "params.yaml").write_text('steps: [2\n  lr: "')
+    resumed = train(config(dataset, tmp_path / "m", steps=4, checkpoint_every=2, live_dir=str(live),
+                           lr_schedule="constant"), progress=False)
+    assert resumed.resumed_from == 2
+    assert json.loads((live / "metrics.json").read_text())["step"] == 4

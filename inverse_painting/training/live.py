@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 from ..pipeline import atomic_write_text
+
+log = logging.getLogger(__name__)
 
 
 def open_live(live_dir: str | Path, start_step: int, params: dict):
@@ -13,6 +17,7 @@ def open_live(live_dir: str | Path, start_step: int, params: dict):
 
     if start_step > 0:
         trim_live_plots(live_dir, start_step)
+        drop_half_written(live_dir)
     live = Live(str(live_dir), resume=start_step > 0, save_dvc_exp=False, dvcyaml=False)
     live.log_params(params)
     return live
@@ -46,3 +51,23 @@ def _row_step(line: str, column: int) -> float:
         return float(line.split("\t")[column])
     except (IndexError, ValueError):
         return float("inf")  # a half-written row: drop it
+
+
+def drop_half_written(live_dir: str | Path) -> None:
+    """Remove the summary and params files a killed run left half-written.
+
+    dvclive writes them in place, and reads them back on resume: a run killed while writing
+    one would fail to resume. Both are written again (params at once, the summary at the next
+    logged step) and the step comes from the checkpoint, not from the summary.
+    """
+    import yaml
+
+    for name, load in (("metrics.json", json.loads), ("params.yaml", yaml.safe_load)):
+        path = Path(live_dir) / name
+        if not path.is_file():
+            continue
+        try:
+            load(path.read_text(encoding="utf-8"))
+        except (ValueError, yaml.YAMLError, UnicodeDecodeError):
+            log.warning("%s was left half-written by a stopped run; it is written again", path)
+            path.unlink()
