@@ -144,3 +144,20 @@ def test_a_run_killed_while_dvclive_wrote_its_summary_resumes(dataset, tmp_path)
                            lr_schedule="constant"), progress=False)
     assert resumed.resumed_from == 2
     assert json.loads((live / "metrics.json").read_text())["step"] == 4
+
+
+def test_training_in_a_repository_without_a_commit_yet(dataset, tmp_path, monkeypatch):
+    """`git init && dvc init && dvc repro` before the first commit: dvclive cannot read a git revision
+    there, and training still logs its metrics."""
+    import shutil
+    import subprocess
+
+    if shutil.which("dvc") is None or shutil.which("git") is None:
+        pytest.skip("needs git and dvc")
+    project = tmp_path / "project"
+    project.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run(["dvc", "init", "-q"], cwd=project, check=True)
+    monkeypatch.chdir(project)
+    result = train(config(dataset, project / "m", steps=2, live_dir=str(project / "live")), progress=False)
+    assert result.final and json.loads((project / "live" / "metrics.json").read_text())["step"] == 2

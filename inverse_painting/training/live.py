@@ -18,9 +18,34 @@ def open_live(live_dir: str | Path, start_step: int, params: dict):
     if start_step > 0:
         trim_live_plots(live_dir, start_step)
         drop_half_written(live_dir)
-    live = Live(str(live_dir), resume=start_step > 0, save_dvc_exp=False, dvcyaml=False)
+    settings = dict(resume=start_step > 0, save_dvc_exp=False, dvcyaml=False)
+    try:
+        live = Live(str(live_dir), **settings)
+    except Exception as exc:
+        try:
+            from scmrepo.exceptions import SCMError  # installed with dvc, which dvclive uses for git
+        except ImportError:
+            raise exc from None
+        if not isinstance(exc, SCMError):
+            raise
+        live = _live_outside_dvc(live_dir, settings, exc)
     live.log_params(params)
     return live
+
+
+def _live_outside_dvc(live_dir: str | Path, settings: dict, exc: Exception):
+    """dvclive asks git for the current revision before it checks that there is one
+    (treeverse/dvclive#522), so it fails in a repository without a commit yet: log the same
+    files without looking up the DVC repository."""
+    import dvclive.live as live_module
+
+    log.info("dvclive could not read the git revision (%s); logging without the DVC repository", exc)
+    lookup = live_module.get_dvc_repo
+    live_module.get_dvc_repo = lambda: None
+    try:
+        return live_module.Live(str(live_dir), **settings)
+    finally:
+        live_module.get_dvc_repo = lookup
 
 
 def log_metrics(live, step: int, group: str, metrics: dict[str, float]) -> None:
