@@ -265,11 +265,14 @@ def _planned_samples(frames: _DecordFrames, sampler: "_Sampler", rotation: int) 
     """The sequential sampler's choices made on the timestamps alone (frame indices stand in for the
     images), then only the chosen frames converted, each kept until the last sample using it."""
     plan = [s for i, t in enumerate(frames.stamps) for s in sampler.push(i, float(t), i)] + sampler.flush()
-    uses: dict[int, int] = {}
+    uses: dict[int, int] = {}  # frame -> the last sample that uses it
     for pos, s in enumerate(plan):
         for i in (s.image, s.before, s.after):
             if i is not None:
                 uses[i] = pos
+    released: dict[int, list[int]] = {}  # sample -> the frames no later sample uses
+    for i, last in uses.items():
+        released.setdefault(last, []).append(i)
     decoded = frames.chosen(sorted(uses))
     images: dict[int, np.ndarray] = {}
     for pos, s in enumerate(plan):
@@ -278,8 +281,8 @@ def _planned_samples(frames: _DecordFrames, sampler: "_Sampler", rotation: int) 
             images[i] = _upright(img, rotation)
         yield SampledFrame(s.index, s.t, images[s.image], None if s.before is None else images[s.before],
                            None if s.after is None else images[s.after])
-        for i in [i for i, last in uses.items() if last == pos]:
-            images.pop(i, None)
+        for i in released.get(pos, ()):
+            del images[i]
 
 
 class VideoWriter:
