@@ -161,3 +161,17 @@ def test_training_in_a_repository_without_a_commit_yet(dataset, tmp_path, monkey
     monkeypatch.chdir(project)
     result = train(config(dataset, project / "m", steps=2, live_dir=str(project / "live")), progress=False)
     assert result.final and json.loads((project / "live" / "metrics.json").read_text())["step"] == 2
+
+
+def test_config_weights_give_each_dataset_config_its_share_of_the_draws():
+    from inverse_painting.training.data import PairsData
+
+    n = 4
+    images = [np.zeros((n, 2, 2, 3), np.uint8) for _ in range(3)]
+    masks = [np.zeros((n, 2, 2), np.uint8) for _ in range(2)]
+    data = PairsData(*images, *masks, np.ones(n, np.float32), ["a"] * n, ["p"] * n,
+                     ["real", "synthetic", "synthetic", "synthetic"], np.arange(n), np.zeros(n), np.zeros(n))
+    weights = data.draw_weights({"real": 0.5, "synthetic": 0.5})
+    assert np.allclose(weights, [0.5, 1 / 6, 1 / 6, 1 / 6])
+    assert data.draw_weights({"synthetic": 0.5, "real": 0.5}) is weights  # worked out once, drawn every step
+    assert data.draw_weights({}) is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,6 +43,7 @@ class PairsData:
     step: np.ndarray  # (N,) int
     painted_area: np.ndarray  # (N,) share of the canvas painted
     outstanding_area: np.ndarray  # (N,) share still outstanding before the step
+    _draw_weights: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # per shares, once
 
     @classmethod
     def from_rows(cls, rows, resolution: int) -> "PairsData":
@@ -80,6 +81,12 @@ class PairsData:
         named keep their rows' uniform share); None for uniform draws over rows."""
         if not shares:
             return None
+        key = tuple(sorted(shares.items()))
+        if key not in self._draw_weights:
+            self._draw_weights[key] = self._weights_for(shares)
+        return self._draw_weights[key]
+
+    def _weights_for(self, shares: dict[str, float]) -> np.ndarray:
         origins = np.asarray(self.origin)
         w = np.full(len(self), 1.0 / len(self))
         for config in set(self.origin):
