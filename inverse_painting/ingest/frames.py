@@ -3,8 +3,9 @@
 Writes ``<out>/<id>/frames/*.jpg`` and the :class:`~inverse_painting.records.FrameIndex`
 (``frames.json``); with ``companions_s`` > 0 also each sample's two companions
 (``<k>-before.jpg``, ``<k>-after.jpg``: the decoded frames that moment before and after it,
-from the same sequential decode), which clean's ``motion`` signal compares the sample with. Items name their video relative to the ``raw`` folder and carry its content
-hash, so a copied checkout finds its items done and a re-fetched video is sampled again.
+from the same sequential decode), which clean's ``motion`` signal compares the sample with.
+Items name their video relative to the ``raw`` folder and carry its content hash, so a
+copied checkout finds its items done and a re-fetched video is sampled again.
 """
 
 from __future__ import annotations
