@@ -143,7 +143,8 @@ def real_lines(name: str, fig: dict, decisions: list[Decision]) -> list[str]:
 
 def sample_figures(runs: list[tuple[str, list[Decision], dict, float]]) -> dict:
     """Quad IoU, canvas on no-canvas frames, occluded recall/precision both ways, keyframes, speed."""
-    ious, no_canvas_hits, truth, contact, bad, minutes, seconds, mono = [], 0, Counter(), Counter(), Counter(), 0, 0, True
+    ious, no_canvas_hits, minutes, seconds, mono = [], 0, 0, 0, True
+    truth, contact, graded, bad = Counter(), Counter(), Counter(), Counter()
     for _, decisions, gt, secs in runs:
         size = tuple(gt["frame_size"])
         strokes = []
@@ -156,6 +157,8 @@ def sample_figures(runs: list[tuple[str, list[Decision], dict, float]]) -> dict:
             if d.canvas:
                 _count(truth, d.occluded, g["occluded"])
                 _count(contact, d.occluded, g["occluder_fraction"] > 0)
+                if g["occluded"] or g["occluder_fraction"] == 0:  # a sliver is neither a hit nor a miss
+                    _count(graded, d.occluded, g["occluded"])
             if d.kept:
                 bad["truth"] += g["occluded"]
                 bad["contact"] += g["occluder_fraction"] > 0
@@ -168,6 +171,8 @@ def sample_figures(runs: list[tuple[str, list[Decision], dict, float]]) -> dict:
             "quad_iou_min": round(float(np.min(ious)), 4) if ious else None, "canvas_on_no_canvas_frames": no_canvas_hits,
             "recall_truth": rate(truth, "fn", ""), "precision_truth": rate(truth, "fp", ""),
             "recall_contact": rate(contact, "fn", ""), "precision_contact": rate(contact, "fp", ""),
+            "recall_graded": rate(graded, "fn", ""), "precision_graded": rate(graded, "fp", ""),
+            "sliver_frames": sum(contact.values()) - sum(graded.values()),
             "confusion_truth": dict(truth), "keyframes_with_occluder_truth": bad["truth"],
             "keyframes_with_brush_contact": bad["contact"], "monotone": mono,
             "s_per_min": round(seconds / max(minutes, 1e-9), 1)}
@@ -181,7 +186,8 @@ def sample_lines(world: str, fig: dict, runs: list) -> list[str]:
     lines = [f"  {world} world ({fig['videos']} videos): quad IoU {fig['quad_iou']} (min {fig['quad_iou_min']}), "
              f"canvas on no-canvas frames {fig['canvas_on_no_canvas_frames']}; occluded recall / precision: truth "
              f"{fig['recall_truth']} / {fig['precision_truth']}, contact {fig['recall_contact']} / "
-             f"{fig['precision_contact']}; keyframes with an occluder (truth) {fig['keyframes_with_occluder_truth']}, "
+             f"{fig['precision_contact']}, graded {fig['recall_graded']} / {fig['precision_graded']} "
+             f"({fig['sliver_frames']} sliver frames left out); keyframes with an occluder (truth) {fig['keyframes_with_occluder_truth']}, "
              f"with a brush touching {fig['keyframes_with_brush_contact']}; monotone {fig['monotone']}; "
              f"{fig['s_per_min']} s per minute"]
     for vid, decisions, gt, _ in runs:
