@@ -96,3 +96,38 @@ def test_binning_touches_only_tiles_the_strokes_reach():
     exact = StrokeCanvas((512, 512), softness=0.5)
     exact.paint(s)
     assert float((big.double() - exact.image).abs().max()) < 1e-4
+
+
+def test_forward_buffers_are_reused_only_once_their_graph_is_gone():
+    from inverse_painting.synth import renderer
+
+    renderer.release_buffers()
+    s = random_strokes(40, 64, seed=6)
+    for t in s.tensors():
+        t.requires_grad_(True)
+    target = torch.rand(64, 64, 3, generator=torch.Generator().manual_seed(7))
+
+    def step():
+        loss = ((render(s, (64, 64), softness=0.5) - target) ** 2).sum()
+        loss.backward()
+        return [t.grad.clone() for t in s.tensors()]
+
+    first = step()
+    for t in s.tensors():
+        t.grad = None
+    assert all(torch.equal(a, b) for a, b in zip(first, step()))
+    assert len(renderer._SCRATCH.buffers) == 1  # one buffer served every step
+    # Two graphs alive at once get two buffers, and both backward passes stay right.
+    a = ((render(s, (64, 64), softness=0.5) - target) ** 2).sum()
+    b = ((render(s, (64, 64), softness=0.7) - target) ** 2).sum()
+    assert len(renderer._SCRATCH.buffers) == 2
+    grads_b = torch.autograd.grad(b, s.tensors())
+    grads_a = torch.autograd.grad(a, s.tensors())
+    expected_a = torch.autograd.grad(((render(s, (64, 64), softness=0.5) - target) ** 2).sum(), s.tensors())
+    assert all(torch.equal(x, y) for x, y in zip(grads_a, expected_a))
+    assert not all(torch.equal(x, y) for x, y in zip(grads_a, grads_b))
+    # Without gradients nothing is kept for a backward pass.
+    with torch.no_grad():
+        render(s, (64, 64), softness=0.5)
+    renderer.release_buffers()
+    assert renderer._SCRATCH.buffers == []
