@@ -166,7 +166,7 @@ def _film(shoot: _HardShoot, i: int, rng: np.random.Generator) -> tuple[np.ndarr
     quad = apply_h(C, shoot.world_quad)
     qmask = polygon_mask(quad)
     painted = cv2.warpPerspective(shoot.canvas.image, C @ shoot.H_world, FRAME_SIZE, flags=cv2.INTER_LINEAR)
-    frame[qmask] = painted[qmask]
+    np.copyto(frame, painted, where=qmask[..., None])  # (a boolean-index copy took 3x longer)
     shown = qmask.sum() / (FRAME_SIZE[0] * FRAME_SIZE[1])
     record.update(segment=shot, shot=SHOTS[shot])
     if shown >= 0.01:

@@ -153,7 +153,10 @@ class Hand:
         small = cv2.resize(mask.astype(np.float32), (w // 4, h // 4), interpolation=cv2.INTER_AREA)
         small = np.roll(small, (6, 8), axis=(0, 1))
         shade = cv2.resize(cv2.GaussianBlur(small, (0, 0), 4), (w, h), interpolation=cv2.INTER_LINEAR)
-        frame[:] = (frame * (1 - 0.5 * shade[..., None])).astype(np.uint8)
+        # only where the shade is not 0 (elsewhere the product is the frame itself)
+        x0, y0, bw, bh = cv2.boundingRect((shade > 0).astype(np.uint8))
+        box = (slice(y0, y0 + bh), slice(x0, x0 + bw))
+        frame[box] = (frame[box] * (1 - 0.5 * shade[box][..., None])).astype(np.uint8)
         skin = np.array(self.skin, np.float32)
         layers = np.zeros_like(frame)
         arm(layers, tuple(int(c) for c in skin * 0.85))
@@ -162,7 +165,7 @@ class Hand:
         # Light shading across the hand so it is not a flat colour.
         ramp = (0.85 + 0.3 * (np.arange(w, dtype=np.float32) / w))[None, :, None]
         mb = mask.astype(bool)
-        frame[mb] = np.clip(layers[mb] * ramp.repeat(h, 0)[mb], 0, 255).astype(np.uint8)
+        frame[mb] = np.clip(layers[mb] * ramp[0, np.nonzero(mb)[1]], 0, 255).astype(np.uint8)
         return mb
 
 

@@ -224,7 +224,7 @@ def _film(shoot: _Shoot, i: int, rng: np.random.Generator) -> tuple[np.ndarray, 
         quad = apply_h(C, shoot.world_quad)
         qmask = polygon_mask(quad)
         painted = cv2.warpPerspective(shoot.canvas.image, C @ shoot.H_world, FRAME_SIZE, flags=cv2.INTER_LINEAR)
-        frame[qmask] = painted[qmask]
+        np.copyto(frame, painted, where=qmask[..., None])  # (a boolean-index copy took 3x longer)
         record["quad"] = np.round(quad, 3).tolist()
         record["segment"] = shoot.segments[i]
         if p.hand:
