@@ -127,7 +127,9 @@ def test_forward_buffers_are_reused_only_once_their_graph_is_gone():
     assert all(torch.equal(x, y) for x, y in zip(grads_a, expected_a))
     assert not all(torch.equal(x, y) for x, y in zip(grads_a, grads_b))
     # Without gradients nothing is kept for a backward pass.
+    renderer.release_buffers()
     with torch.no_grad():
         render(s, (64, 64), softness=0.5)
+    assert [b.size for b in renderer._SCRATCH.buffers] == [0]
     renderer.release_buffers()
     assert renderer._SCRATCH.buffers == []

@@ -182,9 +182,9 @@ class _TileComposite(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, curve, width, opacity, color, background, layout):
-        sid, starts, stops, origin, tile, softness = layout
+        sid, starts, stops, origin, tile, softness, grad_enabled = layout
         arrays = [t.detach().contiguous().numpy() for t in (curve, width, opacity, color, background)]
-        store = any(ctx.needs_input_grad[:5])
+        store = grad_enabled and any(ctx.needs_input_grad[:5])  # (forward itself always runs without grad)
         shape = (len(sid) if store else 0, tile_kernels.SAVED_ROWS, tile * tile)
         ctx.saved = _SCRATCH.take(shape, arrays[4].dtype)
         rgb, transmit = tile_kernels.composite_forward(*arrays, sid, starts, stops, origin, tile, softness,
@@ -195,7 +195,7 @@ class _TileComposite(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_rgb, grad_transmit):
-        sid, starts, stops, origin, tile, softness = ctx.layout
+        sid, starts, stops, origin, tile, softness, _ = ctx.layout
         g_rgb = grad_rgb.detach().contiguous().numpy()
         g_transmit = grad_transmit.detach().contiguous().numpy()
         grads = tile_kernels.composite_backward(*ctx.arrays, sid, starts, stops, origin, tile, softness,
@@ -222,7 +222,8 @@ def render_tiles(strokes: StrokeParams, grid: TileGrid, background_tiles: torch.
     stops = torch.cumsum(per_tile, 0)
     origin = torch.stack([tiles % grid.cols, tiles // grid.cols], -1).to(dtype) * tile
     softness_t = origin.numpy().dtype.type(softness)  # the kernels' dtype: a float64 scalar would promote float32
-    layout = (sid.numpy(), (stops - per_tile).numpy(), stops.numpy(), origin.numpy(), tile, softness_t)
+    layout = (sid.numpy(), (stops - per_tile).numpy(), stops.numpy(), origin.numpy(), tile, softness_t,
+              torch.is_grad_enabled())
     rgb, transmit = _TileComposite.apply(curve, strokes.width, strokes.opacity, strokes.color,
                                          background_tiles[tiles], layout)
     return TileComposite(tiles, rgb, transmit)
