@@ -43,19 +43,17 @@ def torch_threads(n: int) -> Iterator[None]:
 DEFAULT_SEGMENTS = 8  # polyline segments per quadratic Bézier
 
 
-def stroke_distance2(q: torch.Tensor, curve: torch.Tensor, sid: torch.Tensor | None = None) -> torch.Tensor:
+def stroke_distance2(q: torch.Tensor, curve: torch.Tensor) -> torch.Tensor:
     """Squared distance from points to stroke centre lines: the minimum over polyline segments.
 
-    ``q``: (P, M, 2) points; ``curve``: (N, K+1, 2) polylines; ``sid``: (P,) which polyline
-    each row of points is measured against (default: row i against polyline i). Builds
-    (P, M, K) values: for the tile-level binning and the no-autograd canvas, where M or P is
-    small; the renderer's per-pixel work is in :mod:`.tile_kernels`.
+    ``q``: (N, M, 2) points, row i measured against polyline i of ``curve`` (N, K+1, 2). Builds
+    (N, M, K) values: for the no-autograd canvas, one stroke at a time; the renderer's binning
+    and per-pixel work are in :mod:`.tile_kernels`.
     """
-    rows = curve if sid is None else curve[sid]
     # x and y as separate planes: reductions over a trailing axis of size 2 are slow
-    ax, ay = rows[:, None, :-1, 0], rows[:, None, :-1, 1]  # (P, 1, K)
-    abx, aby = rows[:, None, 1:, 0] - ax, rows[:, None, 1:, 1] - ay
-    aqx, aqy = q[..., 0, None] - ax, q[..., 1, None] - ay  # (P, M, K)
+    ax, ay = curve[:, None, :-1, 0], curve[:, None, :-1, 1]  # (N, 1, K)
+    abx, aby = curve[:, None, 1:, 0] - ax, curve[:, None, 1:, 1] - ay
+    aqx, aqy = q[..., 0, None] - ax, q[..., 1, None] - ay  # (N, M, K)
     t = ((aqx * abx + aqy * aby) / (abx * abx + aby * aby + 1e-12)).clamp(0, 1)
     dx, dy = aqx - t * abx, aqy - t * aby
     return (dx * dx + dy * dy).amin(-1)
@@ -186,7 +184,7 @@ class _TileComposite(torch.autograd.Function):
         arrays = [t.detach().contiguous().numpy() for t in (curve, width, opacity, color, background)]
         store = grad_enabled and any(ctx.needs_input_grad[:5])  # (forward itself always runs without grad)
         shape = (len(sid) if store else 0, tile_kernels.SAVED_ROWS, tile * tile)
-        ctx.saved = _SCRATCH.take(shape, arrays[4].dtype)
+        ctx.saved = _SCRATCH.take(shape, arrays[4].dtype) if store else np.empty(shape, arrays[4].dtype)
         rgb, transmit = tile_kernels.composite_forward(*arrays, sid, starts, stops, origin, tile, softness,
                                                        ctx.saved, store)
         ctx.layout = layout
