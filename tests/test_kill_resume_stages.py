@@ -66,14 +66,14 @@ def kill_item_stage_and_resume(tmp_path: Path, stage: str, params: dict, items: 
 
 @pytest.fixture(scope="module")
 def sampled_frames(tmp_path_factory) -> Path:
-    """Frames of four short sample videos (fetch + frames run in this process)."""
+    """Frames of three short sample videos (fetch + frames run in this process)."""
     from inverse_painting.ingest.fetch import FetchConfig, fetch_item, fetch_items
     from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
     from inverse_painting.ingest.sources import load_manifest
 
     root = tmp_path_factory.mktemp("canvas-inputs")
     (root / "sources.yaml").write_text(
-        "sources:\n" + "".join(f"  - url: sample://landscape/{s}?duration=16&fps=4\n" for s in (51, 52, 53, 54)))
+        "sources:\n" + "".join(f"  - url: sample://landscape/{s}?duration=16&fps=4\n" for s in (51, 52, 53)))
     fetch = FetchConfig(out=str(root / "raw"))
     run_stage("fetch", fetch_items(load_manifest(root / "sources.yaml"), fetch), fetch_item, fetch.out, fetch,
               progress=False)
@@ -85,7 +85,7 @@ def sampled_frames(tmp_path_factory) -> Path:
 def test_canvas_killed_mid_run_resumes_to_identical_outputs(tmp_path, sampled_frames):
     params = {"canvas": {"frames": str(sampled_frames), "out": "data/canvas", "backend": "classical",
                          "width": 192, "margin": 0.15, "workers": 1, "person": {"enabled": False}}}
-    kill_item_stage_and_resume(tmp_path, "canvas", params, items=4)
+    kill_item_stage_and_resume(tmp_path, "canvas", params, items=3)
 
 
 def test_synth_killed_mid_run_resumes_to_identical_outputs(tmp_path):
