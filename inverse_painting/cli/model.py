@@ -78,10 +78,16 @@ def paint_command(
     the pixels outside the mask, and the painting ends when nothing is left to paint or nothing
     progresses, on the finished picture (or after --max-frames). The output is checked before
     any work starts."""
+    from ..media import read_image
+    from ..painting.loop import check_painter
     from ..painting.outputs import PaintingOutput
-    from ..painting.pipeline import PaintingPipeline
 
     target = PaintingOutput.for_picture(picture, out)
+    check_painter(model)  # a wrong folder or a bad picture fails here, before seconds of model loading
+    image = read_image(picture)
+
+    from ..painting.pipeline import PaintingPipeline
+
     pipe = PaintingPipeline.load(model)
     config = replace(PAINT, max_frames=max_frames, sampler=sampler, sampler_steps=sampler_steps, guidance=guidance,
                      seed=seed, max_output_side=max_side)
@@ -90,7 +96,7 @@ def paint_command(
             bar.update(1)
             bar.set_postfix(distance=f"{step.distance:.3f}", mask=f"{step.mask_area:.0%}", label=step.label)
 
-        result = pipe(picture, on_step=on_step, distance=distance, lpips_weights=str(lpips_weights),
+        result = pipe(image, on_step=on_step, distance=distance, lpips_weights=str(lpips_weights),
                       **config.settings(interval))
     written = target.save(result, fps=config.video_fps)
     record = result.record()

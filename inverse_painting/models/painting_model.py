@@ -29,6 +29,7 @@ import torch
 import torch.nn.functional as F
 from diffusers import ModelMixin, UNet2DConditionModel
 from diffusers.configuration_utils import ConfigMixin, register_to_config
+from diffusers.models.attention_processor import AttnProcessor
 from torch import nn
 
 from .conditioning import ConditionTokens
@@ -53,13 +54,17 @@ def _unet(in_channels: int, out_channels: int, channels: Sequence[int], token_wi
     """A small UNet2DConditionModel: plain conv blocks on top, cross-attention below it."""
     n = len(channels)
     groups = min(8, min(channels))
-    return UNet2DConditionModel(
+    unet = UNet2DConditionModel(
         sample_size=resolution, in_channels=in_channels, out_channels=out_channels,
         block_out_channels=tuple(channels), layers_per_block=layers_per_block,
         down_block_types=("DownBlock2D",) + ("CrossAttnDownBlock2D",) * (n - 1),
         up_block_types=("CrossAttnUpBlock2D",) * (n - 1) + ("UpBlock2D",),
         cross_attention_dim=token_width, attention_head_dim=head_dim, norm_num_groups=groups,
         only_cross_attention=True)
+    # Two key tokens: plain batched-matmul attention beats SDPA's flash kernel on a CPU (a
+    # training step 7 % faster); its score matrix is pixels x 2, small on any device.
+    unet.set_attn_processor(AttnProcessor())
+    return unet
 
 
 class ResidualRenderer(nn.Module):

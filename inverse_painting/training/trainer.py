@@ -100,7 +100,9 @@ class _Training:
         config = self.model.config
         self.scheduler = DDPMScheduler(num_train_timesteps=config.num_train_timesteps,
                                        beta_schedule=config.beta_schedule, prediction_type=config.prediction_type)
-        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        # fused: one kernel over all parameters instead of a loop over ~400 small tensors
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay,
+                                           fused=True)
         # Resume only a run of the same configuration over the same data.
         self.digest = hashlib.sha256(f"{cfg.model_hash()}:{dataset_fingerprint(cfg.dataset, cfg.configs)}".encode()
                                      ).hexdigest()[:16]
