@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from inverse_painting.perceptual import LPIPS, LpipsUnavailable, load_lpips, weights_available
+from inverse_painting.perceptual.lpips import images_to_tensor
 
 
 def _official_checkpoints(model: LPIPS, tmp_path):
@@ -117,3 +118,25 @@ def test_parity_with_lpips_package(tmp_path):
         torch.testing.assert_close(ours(x, y), reference(x, y), rtol=1e-4, atol=1e-6)
         reference.spatial = True
         torch.testing.assert_close(ours(x, y, spatial=True), reference(x, y), rtol=1e-4, atol=1e-6)
+
+
+def test_an_image_repeated_across_pairs_goes_through_the_network_once():
+    model = LPIPS.random(1)
+    frames = [_images(seed)[1] for seed in range(5)]
+    target = _images(9)[0]
+    seen = []
+    model.backbone.register_forward_hook(lambda module, args, out: seen.append(args[0].shape[0]))
+    # the target against every frame, and each frame as one step's after and the next one's before
+    to_target = model.distance_images(frames, [target] * len(frames), batch_size=8)
+    steps = model.distance_images(frames[1:], frames[:-1], spatial=True, batch_size=8)
+    assert seen == [6, 5]  # five frames + the target once; five frames, each once
+    with torch.no_grad():  # the same numbers as pair by pair
+        pairwise = [model(images_to_tensor([a]), images_to_tensor([b])).item() for a, b in zip(frames, [target] * 5)]
+        maps = [model(images_to_tensor([a]), images_to_tensor([b]), spatial=True)[0, 0].numpy()
+                for a, b in zip(frames[1:], frames[:-1])]
+    np.testing.assert_allclose(to_target, pairwise, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(steps, np.stack(maps), rtol=1e-5, atol=1e-7)
+    copies = [f.copy() for f in frames]  # equal content, distinct objects: each goes through
+    seen.clear()
+    model.distance_images(copies, frames, batch_size=8)
+    assert seen == [10]

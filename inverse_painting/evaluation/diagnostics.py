@@ -56,11 +56,14 @@ def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.corrcoef(rankdata(a), rankdata(b))[0, 1])
 
 
-def order_agreement(real: ProcessSequence, generated: ProcessSequence, masker) -> float:
+def order_agreement(real: ProcessSequence, generated: ProcessSequence, masker,
+                    real_times: np.ndarray | None = None) -> float:
     """Spearman between the generated and the real first-done time maps (both against the
     real target), over the pixels the real process had to paint (not done at its blank
-    canvas): 1 is the real order, 0 no relation (or no order at all), -1 the reverse."""
-    real_times = first_done_times(real, real.target, masker)
+    canvas): 1 is the real order, 0 no relation (or no order at all), -1 the reverse
+    (``real_times``: the real map, when the caller has it already)."""
+    if real_times is None:
+        real_times = first_done_times(real, real.target, masker)
     generated_times = first_done_times(generated, real.target, masker)
     painted = real_times > 0
     return rank_correlation(generated_times[painted], real_times[painted])

@@ -21,7 +21,7 @@ import numpy as np
 from .baselines import BaselineUnavailable
 from .diagnostics import step_areas
 from .fid import FidConfig, FidScorer
-from .metrics import SequenceMetrics, score_sequence
+from .metrics import RealSide, SequenceMetrics, score_sequence
 from .sequences import ProcessSequence
 
 log = logging.getLogger(__name__)
@@ -106,10 +106,11 @@ def summarise(run: MethodRun, paintings: int, distance, fid: FidScorer) -> dict[
             "failure_reasons": list(run.failures), "paper": paper, "diagnostics": diagnostics}
 
 
-def real_reference(reals: list[ProcessSequence], masker) -> dict[str, Any]:
+def real_reference(reals: list[ProcessSequence], step_masks: list[np.ndarray]) -> dict[str, Any]:
     """The real processes' own keyframe counts, durations and per-step changed areas (means
-    over paintings), the yardstick for the generated ones' diagnostics."""
-    areas = [step_areas(masker.masks(r.frames[1:], r.frames[:-1])) for r in reals]
+    over paintings; ``step_masks``: each process's step masks), the yardstick for the generated
+    ones' diagnostics."""
+    areas = [step_areas(masks) for masks in step_masks]
     return {"paintings": len(reals),
             "keyframes": mean_over_paintings([len(r.frames) - 1 for r in reals]),
             "duration_min": mean_over_paintings([r.duration_s / 60.0 for r in reals]),
@@ -124,8 +125,11 @@ def evaluate_source(source: str, reals: list[ProcessSequence], methods: dict[str
     scorer = FidScorer(fid)
     out = SourceEvaluation(source, distance.name, {})
     reals = [real.resized(eval_size(real.target, eval_long_side)) for real in reals]
+    sides = []
     for real in reals:
         size = (real.target.shape[1], real.target.shape[0])
+        side = RealSide.of(real, distance, masker)  # the same for every method
+        sides.append(side)
         curves: dict[str, np.ndarray] = {}
         for name, make in methods.items():
             run = runs[name]
@@ -133,7 +137,7 @@ def evaluate_source(source: str, reals: list[ProcessSequence], methods: dict[str
                 continue
             try:  # each method gets its own copy of the target: one drawing on it cannot change the next one's
                 generated = checked_sequence(make(PaintingTask(real.painting_id, real.target.copy()))).resized(size)
-                metrics = score_sequence(real, generated, distance, masker)
+                metrics = score_sequence(real, generated, distance, masker, side)
             except BaselineUnavailable as exc:
                 run.unavailable = str(exc)
                 continue
@@ -148,5 +152,5 @@ def evaluate_source(source: str, reals: list[ProcessSequence], methods: dict[str
             out.per_painting.append({"method": name, **metrics.scores(), "fid": run.fid[-1]})
         out.curves[real.painting_id] = curves
     out.methods = {name: summarise(run, len(reals), distance, scorer) for name, run in runs.items()}
-    out.real = real_reference(reals, masker)
+    out.real = real_reference(reals, [side.masks for side in sides])
     return out

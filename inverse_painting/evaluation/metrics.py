@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .diagnostics import keyframes_after, order_agreement, step_areas
+from .diagnostics import first_done_times, keyframes_after, order_agreement, step_areas
 from .sequences import ProcessSequence
 
 
@@ -118,25 +118,41 @@ class SequenceMetrics:
         return d
 
 
-def score_sequence(real: ProcessSequence, generated: ProcessSequence, distance, masker) -> SequenceMetrics:
-    """All per-painting metrics; ``generated`` is resized to ``real``'s frame size first."""
+@dataclass(frozen=True)
+class RealSide:
+    """What every method's score needs of one real process: its step masks, its distance curve
+    to its target and its first-done time map; computed once however many methods are scored."""
+
+    masks: np.ndarray
+    curve: np.ndarray
+    done_times: np.ndarray
+
+    @classmethod
+    def of(cls, real: ProcessSequence, distance, masker) -> "RealSide":
+        return cls(masker.masks(real.frames[1:], real.frames[:-1]), distance_curve(real, real.target, distance),
+                   first_done_times(real, real.target, masker))
+
+
+def score_sequence(real: ProcessSequence, generated: ProcessSequence, distance, masker,
+                   real_side: RealSide | None = None) -> SequenceMetrics:
+    """All per-painting metrics; ``generated`` is resized to ``real``'s frame size first
+    (``real_side``: ``RealSide.of(real, distance, masker)`` when the caller has it already)."""
     h, w = real.frames[0].shape[:2]
     generated = generated.resized((w, h))
+    side = real_side or RealSide.of(real, distance, masker)
     gen_idx = [nearest_in_time(generated.times, t) for t in real.times[1:]]
     frame_d = distance(real.frames[1:], [generated.frames[i] for i in gen_idx])
-    real_masks = masker.masks(real.frames[1:], real.frames[:-1])
     gen_masks = masker.masks(generated.frames[1:], generated.frames[:-1])
-    real_curve = distance_curve(real, real.target, distance)
     gen_curve = distance_curve(generated, real.target, distance)
-    warp = dtw_path(real_curve, gen_curve)
+    warp = dtw_path(side.curve, gen_curve)
     gen_areas = step_areas(gen_masks)
     return SequenceMetrics(
-        real.painting_id, float(np.mean(frame_d)), mean_best_iou(gen_masks, real_masks), warp.total,
+        real.painting_id, float(np.mean(frame_d)), mean_best_iou(gen_masks, side.masks), warp.total,
         abs(real.duration_s - generated.duration_s) / 60.0,
-        mask_recall=mean_best_iou(real_masks, gen_masks), ddc_mean=warp.mean,
+        mask_recall=mean_best_iou(side.masks, gen_masks), ddc_mean=warp.mean,
         step_area_mean=float(gen_areas.mean()), step_area_max=float(gen_areas.max()),
         generated_keyframes=len(generated.frames) - 1,
         keyframes_after_real_end=keyframes_after(generated.times, real.duration_s),
-        order_agreement=order_agreement(real, generated, masker),
+        order_agreement=order_agreement(real, generated, masker, side.done_times),
         real_keyframes=len(real.frames) - 1,
-        real_curve=np.round(real_curve, 5).tolist(), generated_curve=np.round(gen_curve, 5).tolist())
+        real_curve=np.round(side.curve, 5).tolist(), generated_curve=np.round(gen_curve, 5).tolist())

@@ -291,13 +291,19 @@ class LPIPS(nn.Module):
         """
         if normalize:
             a, b = 2 * a - 1, 2 * b - 1
-        feats_a = self.backbone(self.scaling_layer(a))
-        feats_b = self.backbone(self.scaling_layer(b))
+        return self.compare(self.features(a), self.features(b), tuple(a.shape[2:]), spatial)
+
+    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """The unit-normalised backbone taps of NCHW images in [-1, 1]: what ``compare`` takes."""
+        return [normalize_tensor(f) for f in self.backbone(self.scaling_layer(x))]
+
+    def compare(self, feats_a: list[torch.Tensor], feats_b: list[torch.Tensor], size: tuple[int, int],
+                spatial: bool = False) -> torch.Tensor:
+        """LPIPS from two images' ``features`` (``size``: the images' H, W, for spatial maps)."""
         total = None
         for lin, fa, fb in zip(self.lins, feats_a, feats_b):
-            diff = (normalize_tensor(fa) - normalize_tensor(fb)) ** 2
-            layer = lin.model(diff)
-            layer = _upsample(layer, tuple(a.shape[2:])) if spatial else layer.mean([2, 3], keepdim=True)
+            layer = lin.model((fa - fb) ** 2)
+            layer = _upsample(layer, size) if spatial else layer.mean([2, 3], keepdim=True)
             total = layer if total is None else total + layer
         return total
 
@@ -306,7 +312,9 @@ class LPIPS(nn.Module):
                         spatial: bool = False, batch_size: int = 8) -> np.ndarray:
         """LPIPS between uint8 RGB images (HxWx3 or lists of them, same sizes), batched.
 
-        Returns shape (N,) distances, or (N, H, W) maps with ``spatial=True``.
+        An image object that appears more than once among a batch's pairs (the target against
+        every frame, a frame as one step's after and the next one's before) goes through the
+        network once. Returns shape (N,) distances, or (N, H, W) maps with ``spatial=True``.
         """
         a_list = [a] if isinstance(a, np.ndarray) and a.ndim == 3 else list(a)
         b_list = [b] if isinstance(b, np.ndarray) and b.ndim == 3 else list(b)
@@ -315,9 +323,17 @@ class LPIPS(nn.Module):
         out = []
         device = next(self.parameters()).device
         for start in range(0, len(a_list), batch_size):
-            ta = images_to_tensor(a_list[start:start + batch_size]).to(device)
-            tb = images_to_tensor(b_list[start:start + batch_size]).to(device)
-            d = self(ta, tb, spatial=spatial)
+            pairs_a, pairs_b = a_list[start:start + batch_size], b_list[start:start + batch_size]
+            slot: dict[int, int] = {}  # id(image) -> its row among the batch's distinct images
+            images = []
+            for img in pairs_a + pairs_b:
+                if id(img) not in slot:
+                    slot[id(img)] = len(images)
+                    images.append(img)
+            feats = self.features(images_to_tensor(images).to(device))
+            rows_a = torch.tensor([slot[id(img)] for img in pairs_a], device=device)
+            rows_b = torch.tensor([slot[id(img)] for img in pairs_b], device=device)
+            d = self.compare([f[rows_a] for f in feats], [f[rows_b] for f in feats], images[0].shape[:2], spatial)
             out.append(d[:, 0].cpu().numpy() if spatial else d.flatten().cpu().numpy())
         return np.concatenate(out).astype(np.float32)
 
