@@ -28,8 +28,8 @@ import cv2
 import numpy as np
 
 from .painting import Landscape, PaintingCanvas, make_landscape
-from .scene import FRAME_SIZE, SKIN_TONES, Camera, Hand, apply_h, apply_lighting, canvas_world_quad, polygon_mask, \
-    title_card
+from .scene import (FRAME_SIZE, SKIN_TONES, Camera, Hand, apply_h, apply_lighting, canvas_world_quad, mask_box,
+                    paste, polygon_mask, title_card)
 from .studio import Palette, SleevedArm, photo_background
 from .video import ASPECTS, FramePlan, SampleSpec, film_shoot, plan_timeline
 
@@ -166,7 +166,7 @@ def _film(shoot: _HardShoot, i: int, rng: np.random.Generator) -> tuple[np.ndarr
     quad = apply_h(C, shoot.world_quad)
     qmask = polygon_mask(quad)
     painted = cv2.warpPerspective(shoot.canvas.image, C @ shoot.H_world, FRAME_SIZE, flags=cv2.INTER_LINEAR)
-    np.copyto(frame, painted, where=qmask[..., None])  # (a boolean-index copy took 3x longer)
+    frame = paste(frame, painted, qmask)
     shown = qmask.sum() / (FRAME_SIZE[0] * FRAME_SIZE[1])
     record.update(segment=shot, shot=SHOTS[shot])
     if shown >= 0.01:
@@ -175,9 +175,7 @@ def _film(shoot: _HardShoot, i: int, rng: np.random.Generator) -> tuple[np.ndarr
     if p.hand:
         occ = _painter(shoot, i, C, frame, rng)
         frac = float((occ & qmask).sum() / max(qmask.sum(), 1)) if record["quad"] is not None else 0.0
-        ys, xs = np.nonzero(occ)
-        record.update(occluded=frac > 0.001, occluder_fraction=round(frac, 5),
-                      hand_box=[int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1] if len(xs) else None)
+        record.update(occluded=frac > 0.001, occluder_fraction=round(frac, 5), hand_box=mask_box(occ))
     return apply_lighting(frame, gain, tint), record
 
 

