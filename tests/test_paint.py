@@ -297,3 +297,31 @@ def test_model_commands_take_their_defaults_from_the_stage_configs():
         PaintConfig.max_frames, PaintConfig.sampler, PaintConfig.distance, LOOP.interval)
     assert (evaluate["interval"], str(evaluate["real_sequence"]), str(evaluate["curves"])) == (
         "auto", EvaluateConfig.real_sequence, EvaluateConfig.curves)
+
+
+def test_the_judge_reuses_features_and_judges_as_the_masker_and_distance_do():
+    from inverse_painting.painting.judge import Judge
+    from inverse_painting.perceptual import LPIPS
+
+    model = LPIPS.random(4)
+    cached = Judge.build("lpips", lpips_model=model, long_side=64)
+    plain = Judge(cached.masker, cached.distance, 64)  # the same measures, no feature cache
+    rng = np.random.default_rng(0)
+    target = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    canvas = np.full_like(target, 255)
+    target_small = cached.small(target)
+    seen = []
+    model.backbone.register_forward_hook(lambda module, args, out: seen.append(args[0].shape[0]))
+    for step in range(3):
+        before = canvas.copy()
+        canvas = canvas.copy()
+        canvas[:, step * 20:(step + 1) * 20] = target[:, step * 20:(step + 1) * 20]
+        seen.clear()
+        left, distance = cached.outstanding(canvas, target_small)
+        moved = cached.changed(canvas, before)
+        passes = sum(seen)
+        plain_left, plain_distance = plain.outstanding(canvas, target_small)
+        # the network sees one image at a time instead of two: equal to float rounding
+        assert np.array_equal(left, plain_left) and distance == pytest.approx(plain_distance, rel=1e-5)
+        assert np.array_equal(moved, plain.changed(canvas, before))
+        assert passes == (3 if step == 0 else 1)  # target, blank and canvas once; then the new canvas only
