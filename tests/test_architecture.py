@@ -44,3 +44,8 @@ def test_modules_and_functions_stay_short():
                 if length > MAX_FUNCTION_LINES:
                     too_long.append(f"{module}.{node.name}: {length} lines")
     assert not too_long, too_long
+
+
+def test_each_stage_tracks_exactly_its_own_params_section():
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    assert {name: spec.get("params") for name, spec in stages.items()} == {name: [name] for name in stages}
