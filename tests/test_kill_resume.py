@@ -37,6 +37,19 @@ def start_stage(project: Path, stage: str) -> subprocess.Popen:
                                 stdout=subprocess.DEVNULL, stderr=log)
 
 
+def run_stage_here(project: Path, stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stage's entry point (``pipelines.<stage>.run``) in this process, in ``project``: the
+    uninterrupted reference run, one interpreter start fewer than ``start_stage``."""
+    import importlib
+
+    with monkeypatch.context() as m:
+        m.syspath_prepend(str(ROOT))
+        m.chdir(project)
+        common = importlib.import_module("pipelines.common")
+        m.setattr(common, "PARAMS_FILE", project / "params.yaml")
+        importlib.import_module(f"pipelines.{stage}").run()
+
+
 def log_tail(project: Path, stage: str, chars: int = 3000) -> str:
     path = project / f"{stage}.log"
     return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
@@ -49,11 +62,11 @@ def make_project(root: Path, params: dict, sources: str) -> Path:
     return root
 
 
-def test_fetch_killed_mid_run_resumes_to_identical_outputs(tmp_path):
-    sources = "sources:\n" + "".join(f"  - url: sample://landscape/{s}?duration=16&fps=4\n" for s in (31, 32, 33, 34))
+def test_fetch_killed_mid_run_resumes_to_identical_outputs(tmp_path, monkeypatch):
+    sources = "sources:\n" + "".join(f"  - url: sample://landscape/{s}?duration=16&fps=3\n" for s in (31, 32, 33, 34))
     params = {"fetch": {"sources": "sources.yaml", "out": "data/raw", "workers": 1}}
     clean = make_project(tmp_path / "clean", params, sources)
-    assert start_stage(clean, "fetch").wait(timeout=300) == 0
+    run_stage_here(clean, "fetch", monkeypatch)
 
     killed = make_project(tmp_path / "killed", params, sources)
     proc = start_stage(killed, "fetch")

@@ -14,7 +14,7 @@ from typing import Callable
 import pytest
 from inverse_painting.pipeline import read_ledger, run_stage
 
-from test_kill_resume import digest_tree, make_project, start_stage
+from test_kill_resume import digest_tree, make_project, run_stage_here, start_stage
 
 pytestmark = pytest.mark.slow
 MARKERS = "_markers"
@@ -50,10 +50,11 @@ def assert_resumed_like_clean(clean_out: Path, killed_out: Path, finished: list[
     assert not [p for p in killed_out.rglob("*") if ".tmp" in p.name]
 
 
-def kill_item_stage_and_resume(tmp_path: Path, stage: str, params: dict, items: int) -> Path:
-    """Run ``stage`` once straight and once killed after its first item then rerun; compare."""
+def kill_item_stage_and_resume(tmp_path: Path, stage: str, params: dict, items: int,
+                               monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run ``stage`` once straight (here) and once killed after its first item then rerun; compare."""
     clean = make_project(tmp_path / "clean", params, "")
-    assert start_stage(clean, stage).wait(timeout=300) == 0
+    run_stage_here(clean, stage, monkeypatch)
     killed = make_project(tmp_path / "killed", params, "")
     out = killed / params[stage]["out"]
     run_and_kill(killed, stage, lambda: len(finished_items(out)) >= 1)
@@ -78,21 +79,21 @@ def sampled_frames(tmp_path_factory) -> Path:
     run_stage("fetch", fetch_items(load_manifest(root / "sources.yaml"), fetch), fetch_item, fetch.out, fetch,
               progress=False)
     run_stage("frames", fetched_items(root / "raw"), frames_item, root / "frames",
-              FramesConfig(raw=str(root / "raw"), rate=2.0, jpeg_quality=90), progress=False)
+              FramesConfig(raw=str(root / "raw"), jpeg_quality=90), progress=False)
     return root / "frames"
 
 
-def test_canvas_killed_mid_run_resumes_to_identical_outputs(tmp_path, sampled_frames):
+def test_canvas_killed_mid_run_resumes_to_identical_outputs(tmp_path, sampled_frames, monkeypatch):
     params = {"canvas": {"frames": str(sampled_frames), "out": "data/canvas", "backend": "classical",
                          "width": 192, "margin": 0.15, "workers": 1, "person": {"enabled": False}}}
-    kill_item_stage_and_resume(tmp_path, "canvas", params, items=3)
+    kill_item_stage_and_resume(tmp_path, "canvas", params, items=3, monkeypatch=monkeypatch)
 
 
-def test_synth_killed_mid_run_resumes_to_identical_outputs(tmp_path):
-    params = {"synth": {"input": "sample://stills?seeds=100-103&width=160", "out": "data/synth", "size": 128,
+def test_synth_killed_mid_run_resumes_to_identical_outputs(tmp_path, monkeypatch):
+    params = {"synth": {"input": "sample://stills?seeds=100-102&width=160", "out": "data/synth", "size": 128,
                         "strokes": 160, "pass_widths": [0.09, 0.03], "pass_shares": [0.4, 0.6], "steps": [25, 25],
                         "layers": 2, "region_clusters": 4, "frames": 6, "video_fps": 4, "gif": True, "seed": 0,
                         "threads": 1, "workers": 1}}
-    out = kill_item_stage_and_resume(tmp_path, "synth", params, items=4)
+    out = kill_item_stage_and_resume(tmp_path, "synth", params, items=3, monkeypatch=monkeypatch)
     # Every kind of output took part in the comparison, videos included.
     assert {Path(k).suffix for k in digest_tree(out)} >= {".png", ".json", ".parquet", ".mp4", ".gif", ".jpg"}

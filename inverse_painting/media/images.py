@@ -44,7 +44,7 @@ def read_image(path: str | os.PathLike, min_side: int | None = None) -> np.ndarr
         with Image.open(path) as im:
             if min_side:
                 im.draft(im.mode, (int(min_side), int(min_side)))  # a no-op for formats other than JPEG
-            im = ImageOps.exif_transpose(im)
+            ImageOps.exif_transpose(im, in_place=True)  # a copy only where the EXIF says to turn it
             if im.mode in ("I;16", "I;16B", "I;16L", "I"):
                 arr = np.asarray(im, dtype=np.float64)
                 arr = (arr / max(arr.max(), 1) * 255).astype(np.uint8)
@@ -53,7 +53,7 @@ def read_image(path: str | os.PathLike, min_side: int | None = None) -> np.ndarr
                 im = im.convert("RGBA")
                 bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
                 im = Image.alpha_composite(bg, im)
-            return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
+            return np.array(im if im.mode == "RGB" else im.convert("RGB"), dtype=np.uint8)  # one copy, writable
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise UnreadableImage(f"{path}: not a readable image ({exc})") from exc
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Callable
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import SplitResult, parse_qs, urlsplit
 
 from .hard import HardSampleSpec
 from .video import SampleSpec
@@ -69,9 +69,10 @@ def is_sample_uri(text: str) -> bool:
     return str(text).startswith(f"{SCHEME}://")
 
 
-def _split(text: str, kind: str) -> tuple[str, dict[str, str]]:
-    """The path and options of a sample URI of ``kind``; ValueError saying what is wrong."""
-    u = urlparse(text)
+def _split(text: str, kind: str, u: SplitResult | None = None) -> tuple[str, dict[str, str]]:
+    """The path and options of a sample URI of ``kind`` (``u``: ``text`` already split); ValueError
+    saying what is wrong."""
+    u = u or urlsplit(text)
     if u.scheme != SCHEME:
         raise ValueError(f"{text!r}: not a {SCHEME}:// URI")
     if u.netloc not in KINDS:
@@ -98,8 +99,9 @@ def _options(text: str, query: dict[str, str], fields: dict[str, tuple[str, Call
 
 def parse_sample_uri(text: str) -> SampleURI:
     """Parse ``sample://landscape/<seed>?...`` (or ``landscape-hard``); raise ValueError saying what is wrong."""
-    kind = urlparse(text).netloc if urlparse(text).netloc in TIME_LAPSES else "landscape"
-    seed_text, query = _split(text, kind)
+    u = urlsplit(text)  # once: a manifest may hold 100,000 of these
+    kind = u.netloc if u.netloc in TIME_LAPSES else "landscape"
+    seed_text, query = _split(text, kind, u)
     if not seed_text.isdigit():
         raise ValueError(f"{text!r}: expected sample://{kind}/<seed> with an integer seed")
     fields = {**_SPEC_FIELDS, "photos": ("photos", str)} if kind == "landscape-hard" else _SPEC_FIELDS
