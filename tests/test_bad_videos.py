@@ -10,13 +10,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 from test_bad_inputs_stages import CANVAS, CLEAN, rows_by_id, stage
 
 from inverse_painting.canvas.stage import canvas_item, frames_items
 from inverse_painting.clean.stage import canvas_items, clean_item
 from inverse_painting.config import replace
 from inverse_painting.ingest.frames import FramesConfig, fetched_items, frames_item
-from inverse_painting.media import VideoWriter, open_video, write_gif
+from inverse_painting.media import VideoWriter, open_video
 from inverse_painting.sample import SampleSpec, generate_sample_video
 from inverse_painting.sample.scene import FRAME_SIZE, SKIN_TONES, make_background
 
@@ -69,7 +70,9 @@ def make_videos(raw: Path) -> dict:
             writer.write(portrait(image, x0, x1))
     write_info(raw / "portrait", "video.mp4")
     small = [cv2.resize(img, (640, 360), interpolation=cv2.INTER_AREA) for img in images]
-    write_gif(raw / "gif" / "video.gif", [small[i * 4 // 10] for i in range(len(small) * 10 // 4)], 10.0)
+    ten_fps = [Image.fromarray(small[i * 4 // 10]).quantize(256, method=Image.Quantize.FASTOCTREE)  # a quick
+               for i in range(len(small) * 10 // 4)]                                             # palette per frame
+    ten_fps[0].save(raw / "gif" / "video.gif", save_all=True, append_images=ten_fps[1:], duration=100, loop=0)
     write_info(raw / "gif", "video.gif")
     with VideoWriter(raw / "head" / "video.mp4", FRAME_SIZE, 4) as writer:
         for i in range(HEAD_S * 4):

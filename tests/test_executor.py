@@ -106,16 +106,16 @@ def test_duplicate_ids_are_refused(tmp_path):
 
 
 def test_process_pool_and_a_dying_worker(tmp_path):
-    report = run_stage("t", items(1, 2, "die", 4, 5), square_item, tmp_path, Square(), workers=2, progress=False)
+    report = run_stage("t", items(1, "die", 3), square_item, tmp_path, Square(), workers=2, progress=False)
     rows = {r.item_id: r for r in report.rows}
-    assert rows["i2"].status == FAILED and "worker process died" in rows["i2"].reason
+    assert rows["i1"].status == FAILED and "worker process died" in rows["i1"].reason
     # Items that shared the broken pool are retried in isolation, so only the culprit fails.
-    for i, v in (("i0", 1), ("i1", 2), ("i3", 4), ("i4", 5)):
+    for i, v in (("i0", 1), ("i2", 3)):
         assert rows[i].status == OK
         assert (tmp_path / f"{i}.txt").read_text() == str(v * v)
-    again = run_stage("t", items(1, 2, 6, 4, 5), square_item, tmp_path, Square(), workers=2, progress=False)
-    assert [r.status for r in again.rows] == [OK] * 5
-    assert [r.cached for r in again.rows] == [True, True, False, True, True]
+    again = run_stage("t", items(1, 6, 3), square_item, tmp_path, Square(), workers=2, progress=False)
+    assert [r.status for r in again.rows] == [OK] * 3
+    assert [r.cached for r in again.rows] == [True, False, True]
 
 
 KILL_SCRIPT = textwrap.dedent("""
