@@ -39,7 +39,8 @@ def start_stage(project: Path, stage: str) -> subprocess.Popen:
 
 def run_stage_here(project: Path, stage: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The stage's entry point (``pipelines.<stage>.run``) in this process, in ``project``: the
-    uninterrupted reference run, one interpreter start fewer than ``start_stage``."""
+    uninterrupted reference or the rerun after a kill, an interpreter start fewer than ``start_stage``
+    (only the run that is killed needs a process of its own)."""
     import importlib
 
     with monkeypatch.context() as m:
@@ -48,11 +49,6 @@ def run_stage_here(project: Path, stage: str, monkeypatch: pytest.MonkeyPatch) -
         common = importlib.import_module("pipelines.common")
         m.setattr(common, "PARAMS_FILE", project / "params.yaml")
         importlib.import_module(f"pipelines.{stage}").run()
-
-
-def log_tail(project: Path, stage: str, chars: int = 3000) -> str:
-    path = project / f"{stage}.log"
-    return path.read_text(errors="replace")[-chars:] if path.exists() else "(no log)"
 
 
 def make_project(root: Path, params: dict, sources: str) -> Path:
@@ -78,7 +74,7 @@ def test_fetch_killed_mid_run_resumes_to_identical_outputs(tmp_path, monkeypatch
     proc.wait()
     finished = done(markers)
     assert 2 <= len(finished) < 4, finished
-    assert start_stage(killed, "fetch").wait(timeout=300) == 0
+    run_stage_here(killed, "fetch", monkeypatch)
 
     assert digest_tree(killed / "data/raw") == digest_tree(clean / "data/raw")
     rows = {r.item_id: r for r in read_ledger(killed / "data/raw/ledger.jsonl")}

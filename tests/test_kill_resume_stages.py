@@ -52,7 +52,7 @@ def assert_resumed_like_clean(clean_out: Path, killed_out: Path, finished: list[
 
 def kill_item_stage_and_resume(tmp_path: Path, stage: str, params: dict, items: int,
                                monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run ``stage`` once straight (here) and once killed after its first item then rerun; compare."""
+    """Run ``stage`` once straight and once killed (a process) after its first item, then rerun; compare."""
     clean = make_project(tmp_path / "clean", params, "")
     run_stage_here(clean, stage, monkeypatch)
     killed = make_project(tmp_path / "killed", params, "")
@@ -60,7 +60,7 @@ def kill_item_stage_and_resume(tmp_path: Path, stage: str, params: dict, items: 
     run_and_kill(killed, stage, lambda: len(finished_items(out)) >= 1)
     finished = finished_items(out)
     assert 1 <= len(finished) < items, finished
-    assert start_stage(killed, stage).wait(timeout=300) == 0
+    run_stage_here(killed, stage, monkeypatch)
     assert_resumed_like_clean(clean / params[stage]["out"], out, finished, items)
     return out
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from safetensors.torch import load_file
 
-from test_kill_resume import log_tail, make_project, start_stage
+from test_kill_resume import make_project, run_stage_here
 from test_kill_resume_stages import run_and_kill
 
 pytestmark = pytest.mark.slow
@@ -22,10 +22,7 @@ def _plots(live: Path) -> dict[str, str]:
 
 
 def test_train_killed_after_a_checkpoint_resumes_from_it_to_the_same_weights(tmp_path, monkeypatch):
-    from inverse_painting.config import parse_config
     from inverse_painting.sample.pairs import write_sample_pairs_dataset
-    from inverse_painting.training.config import TrainConfig
-    from inverse_painting.training.trainer import train
 
     dataset = write_sample_pairs_dataset(tmp_path / "pairs", {"train": [1, 2], "validation": [3]}, steps=5,
                                          size=(64, 48))
@@ -34,12 +31,10 @@ def test_train_killed_after_a_checkpoint_resumes_from_it_to_the_same_weights(tmp
                         "token_width": 16, "batch_size": 2, "warmup_steps": 2, "steps": 30, "checkpoint_every": 10,
                         "keep_checkpoints": 2, "eval_every": 10, "log_every": 5, "threads": 1, "device": "cpu",
                         "mask_resolution": 16, "lpips_weights": ""}}
-    # The uninterrupted reference runs in this process (one interpreter start fewer); the killed
-    # run and its resumption are processes of their own.
+    # The uninterrupted reference and the resumption run in this process (two interpreter starts
+    # fewer); only the run that is killed is a process of its own.
     clean = make_project(tmp_path / "clean", params, "")
-    monkeypatch.chdir(clean)
-    train(parse_config(TrainConfig, params["train"], "train"), progress=False)
-    monkeypatch.undo()
+    run_stage_here(clean, "train", monkeypatch)
     killed = make_project(tmp_path / "killed", params, "")
     ckpts = killed / "models/painter/checkpoints"
     loss_tsv = killed / "dvclive/plots/metrics/train/loss.tsv"
@@ -54,7 +49,7 @@ def test_train_killed_after_a_checkpoint_resumes_from_it_to_the_same_weights(tmp
     saved = sorted(p.name for p in ckpts.glob("step-*") if (p / "state.json").exists())
     last = int(saved[-1].split("-")[1])
     assert 10 <= last < 30 and not (killed / WEIGHTS).exists()
-    assert start_stage(killed, "train").wait(timeout=300) == 0, log_tail(killed, "train")
+    run_stage_here(killed, "train", monkeypatch)
 
     report = json.loads((killed / "reports/train.json").read_text())
     assert report["resumed_from"] == last and report["steps"] == 30
