@@ -55,31 +55,27 @@ class Judge:
             left = self.masker.masks([target_small], [small])[0] > 0
             return left, float(self.distance([small], [target_small])[0])
         mine, goal = self.features(small), self.features(target_small)
-        size = small.shape[:2]
-        left = self.lpips.compare(goal, mine, size, spatial=True)[0, 0].cpu().numpy() > self.masker.threshold
-        return left, float(self.lpips.compare(mine, goal, size).flatten()[0])
+        return self._over_alpha(goal, mine, small.shape[:2]), float(self.lpips.compare(mine, goal, small.shape[:2]))
 
     def changed(self, after: np.ndarray, before: np.ndarray) -> np.ndarray:
         """Bool mask at the judging size of what changed between two canvases, D(after, before)."""
         a, b = self.small(after), self.small(before)
         if self.lpips is None:
             return self.masker.masks([a], [b])[0] > 0
-        d = self.lpips.compare(self.features(a), self.features(b), a.shape[:2], spatial=True)
-        return d[0, 0].cpu().numpy() > self.masker.threshold
+        return self._over_alpha(self.features(a), self.features(b), a.shape[:2])
+
+    def _over_alpha(self, feats_after: list, feats_before: list, size: tuple[int, int]) -> np.ndarray:
+        """The masker's LPIPS mask, D(after, before) > alpha, from features."""
+        return self.lpips.compare(feats_after, feats_before, size, spatial=True)[0, 0].cpu().numpy() \
+            > self.masker.threshold
 
     def features(self, small: np.ndarray, keep: int = 4) -> list:
         """LPIPS features of a judging-size image, from the cache when its pixels were seen lately."""
-        import torch
-
-        from ..perceptual.lpips import images_to_tensor
-
         key = (small.shape, hashlib.blake2b(np.ascontiguousarray(small).data, digest_size=16).digest())
         if key in self._features:
             self._features.move_to_end(key)
             return self._features[key]
-        device = next(self.lpips.parameters()).device
-        with torch.no_grad():
-            feats = self.lpips.features(images_to_tensor([small]).to(device))
+        feats = self.lpips.image_features([small])
         self._features[key] = feats
         while len(self._features) > keep:
             self._features.popitem(last=False)

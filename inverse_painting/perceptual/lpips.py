@@ -297,6 +297,11 @@ class LPIPS(nn.Module):
         """The unit-normalised backbone taps of NCHW images in [-1, 1]: what ``compare`` takes."""
         return [normalize_tensor(f) for f in self.backbone(self.scaling_layer(x))]
 
+    @torch.no_grad()
+    def image_features(self, images: list[np.ndarray]) -> list[torch.Tensor]:
+        """``features`` of same-size uint8 RGB images, on the model's device."""
+        return self.features(images_to_tensor(images).to(next(self.parameters()).device))
+
     def compare(self, feats_a: list[torch.Tensor], feats_b: list[torch.Tensor], size: tuple[int, int],
                 spatial: bool = False) -> torch.Tensor:
         """LPIPS from two images' ``features`` (``size``: the images' H, W, for spatial maps)."""
@@ -321,7 +326,6 @@ class LPIPS(nn.Module):
         if len(a_list) != len(b_list):
             raise ValueError(f"{len(a_list)} images against {len(b_list)}")
         out = []
-        device = next(self.parameters()).device
         for start in range(0, len(a_list), batch_size):
             pairs_a, pairs_b = a_list[start:start + batch_size], b_list[start:start + batch_size]
             slot: dict[int, int] = {}  # id(image) -> its row among the batch's distinct images
@@ -330,9 +334,9 @@ class LPIPS(nn.Module):
                 if id(img) not in slot:
                     slot[id(img)] = len(images)
                     images.append(img)
-            feats = self.features(images_to_tensor(images).to(device))
-            rows_a = torch.tensor([slot[id(img)] for img in pairs_a], device=device)
-            rows_b = torch.tensor([slot[id(img)] for img in pairs_b], device=device)
+            feats = self.image_features(images)
+            rows_a = torch.tensor([slot[id(img)] for img in pairs_a], device=feats[0].device)
+            rows_b = torch.tensor([slot[id(img)] for img in pairs_b], device=feats[0].device)
             d = self.compare([f[rows_a] for f in feats], [f[rows_b] for f in feats], images[0].shape[:2], spatial)
             out.append(d[:, 0].cpu().numpy() if spatial else d.flatten().cpu().numpy())
         return np.concatenate(out).astype(np.float32)
