@@ -129,6 +129,8 @@ def sample_inputs(work: Path, seeds: list[int], hard: list[int], duration: float
     query = f"duration={duration:g}" + ("" if fps is None else f"&fps={fps:g}")
     urls = [f"sample://landscape/{s}?{query}" for s in seeds]
     urls += [f"sample://landscape-hard/{s}?{query}" for s in hard]
+    if not urls:  # real clips only
+        return []
     work.mkdir(parents=True, exist_ok=True)
     manifest = work / "samples.yaml"
     manifest.write_text("sources:\n" + "".join(f"  - url: {u}\n" for u in urls))
