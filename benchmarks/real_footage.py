@@ -221,6 +221,8 @@ def main() -> None:
     worlds = {"standard": [s for s in samples if "-hard-" not in s], "hard": [s for s in samples if "-hard-" in s]}
     sample = {}
     for world, ids in worlds.items():
+        if not ids:  # not asked for: no figures rather than zeros
+            continue
         runs = []
         for vid in ids:
             decisions, clean_s = frame_decisions(work / "canvas" / vid, work / "frames" / vid, clean_cfg)
